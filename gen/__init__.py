@@ -1,0 +1,1 @@
+"""Understanding CLIP: a documentation site generated from the CLIP model itself."""

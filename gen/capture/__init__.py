@@ -1,0 +1,140 @@
+"""Capture: the only stage that imports torch and clip.  Model in, Snapshot out."""
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from gen import archs
+from gen.config import Config
+from gen.errors import CaptureError, ConfigError
+from gen.snapshot import SCHEMA, Inputs, ModelInfo, Provenance, Snapshot, WeightsInfo
+from gen.weights import WeightsPlan
+
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+
+# What runs for a documented model, in chains; a chain that changes the model runs on a copy.
+FULL_CHAINS = [
+    ["print_model"], ["print_visual"], ["print_text"], ["parameter_count"], ["embeddings"],
+    ["projections"], ["forward_image"], ["forward_text"], ["logits"], ["vision_vs_text"],
+    ["pca"], ["activations"],
+    ["freeze_visual"], ["unfreeze_last"], ["replace_projection", "alignment_check"],
+]
+STRUCTURE_CHAINS = [["print_model"], ["print_visual"], ["parameter_count"]]
+MUTATING = {"freeze_visual", "unfreeze_last", "replace_projection"}
+
+
+def clip_distribution() -> tuple[str, str]:
+    """Which installed distribution provides the `clip` import name, and its version."""
+    for dist in importlib.metadata.packages_distributions().get("clip", []):
+        return dist, importlib.metadata.version(dist)
+    return "unknown", "unknown"
+
+
+def generator_version() -> str:
+    root = Path(__file__).resolve().parents[2]
+    try:
+        out = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=root,
+                             capture_output=True, text=True, timeout=10)
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    return "unknown"
+
+
+def build_time() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    return moment.replace(microsecond=0).isoformat()
+
+
+def provenance() -> Provenance:
+    dist, version = clip_distribution()
+    return Provenance(
+        clip_distribution=dist,
+        clip_version=version,
+        torch=importlib.metadata.version("torch"),
+        python=platform.python_version(),
+        graphviz="",
+        generator=generator_version(),
+        captured_at=build_time(),
+    )
+
+
+def check_prompts(prompts: tuple[str, ...], context_length: int) -> None:
+    """A prompt that does not fit the context fails the build, naming the prompt and the limit."""
+    from clip.clip import _tokenizer
+
+    for prompt in prompts:
+        n = len(_tokenizer.encode(prompt)) + 2  # start and end tokens
+        if n > context_length:
+            raise ConfigError(
+                f"Prompt {prompt!r} is {n} tokens long (start and end tokens included); CLIP's text "
+                f"context holds {context_length}. Shorten it in extra.clip_docs.prompts."
+            )
+
+
+def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full") -> Snapshot:
+    import clip
+    import torch
+    from PIL import Image
+    from torch import nn
+
+    from gen.capture import modules, run
+    from gen.capture.load import load_model
+
+    arch = archs.KNOWN[plan.model]
+    check_prompts(cfg.prompts, arch.context_length)
+    started = time.monotonic()
+    log.info("Capturing %s (%s weights, %s)", plan.model, plan.mode, scope)
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), os.cpu_count() or 1)))
+    model, preprocess = load_model(plan)
+    images = {path.name: Image.open(path).convert("RGB") for path in cfg.images}
+    image = next(iter(images.values()))
+    with torch.no_grad():
+        image_input = preprocess(image).unsqueeze(0)
+        text_input = clip.tokenize(list(cfg.prompts))
+    log.info("  %s: forward pass with hooks", plan.model)
+    seen, flops = modules.forward_with_records(model, image_input, text_input)
+    module_records = modules.module_records(model, seen, flops)
+    param_records = modules.param_records(model)
+
+    namespace = {
+        "model": model, "clip": clip, "torch": torch, "nn": nn, "preprocess": preprocess,
+        "image": image, "images": images, "prompts": list(cfg.prompts),
+        "unfreeze_last": cfg.unfreeze_last, "replacement_width": cfg.replacement_width,
+    }
+    chains = FULL_CHAINS if scope == "full" else STRUCTURE_CHAINS
+    log.info("  %s: running %d recipes", plan.model, sum(len(c) for c in chains))
+    torch.manual_seed(cfg.seed)
+    recipes = run.run_all(chains, namespace, plan.model, MUTATING)
+    ordered = {name: recipes[name] for chain in chains for name in chain}
+
+    from gen.config import file_sha256
+
+    snapshot = Snapshot(
+        schema=SCHEMA,
+        scope=scope,
+        model=ModelInfo(name=plan.model, slug=archs.slug(plan.model), kind=arch.kind, arch=arch,
+                        dtype=str(next(model.parameters()).dtype)),
+        weights=WeightsInfo(
+            mode=plan.mode,
+            source=str(plan.checkpoint) if plan.checkpoint else f"clip.model.CLIP(**config), torch.manual_seed({plan.seed})",
+            sha256=plan.sha256, seed=plan.seed),
+        provenance=provenance(),
+        inputs=Inputs(images=tuple(p.name for p in cfg.images),
+                      image_sha256=tuple(file_sha256(p) for p in cfg.images),
+                      prompts=tuple(cfg.prompts)),
+        modules=module_records,
+        parameters=param_records,
+        recipes=ordered,
+    )
+    log.info("  %s: captured in %.1f s", plan.model, time.monotonic() - started)
+    return snapshot

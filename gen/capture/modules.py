@@ -1,0 +1,128 @@
+"""Walk a model's modules and parameters; record shapes and FLOPs from one real forward pass."""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from gen.errors import CaptureError
+from gen.snapshot import ModuleRecord, ParamRecord
+
+
+def _shapes(value) -> list[tuple[int, ...]]:
+    if isinstance(value, torch.Tensor):
+        return [tuple(value.shape)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _shapes(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _shapes(v)]
+    return []
+
+
+@contextlib.contextmanager
+def recording(model: nn.Module) -> Iterator[dict]:
+    """Hook every module; yield {path: {"in": shapes, "out": shapes, "order": i}} filled by a forward."""
+    seen: dict[str, dict] = {}
+    handles = []
+    was_training = model.training
+
+    def hook_for(path: str):
+        def hook(module, args, kwargs, output):
+            if path not in seen:  # the first call is the one documented
+                seen[path] = {"in": _shapes(args) + _shapes(kwargs), "out": _shapes(output), "order": len(seen)}
+        return hook
+
+    try:
+        for path, module in model.named_modules():
+            handles.append(module.register_forward_hook(hook_for(path), with_kwargs=True))
+        model.eval()
+        yield seen
+    finally:
+        for handle in handles:
+            handle.remove()
+        model.train(was_training)
+
+
+def attention_matmul_flops(shapes: dict) -> int:
+    """FLOPs of q@k^T and attn@v in an nn.MultiheadAttention call (torch's counter reports 0 here)."""
+    if not shapes or not shapes["in"]:
+        return 0
+    length, batch, width = shapes["in"][0]  # LND: CLIP keeps batch_first=False
+    return 2 * 2 * batch * length * length * width
+
+
+def forward_with_records(model: nn.Module, image: torch.Tensor, text: torch.Tensor):
+    """Run model(image, text) once; return (per-module shapes, per-module FLOPs)."""
+    with recording(model) as seen, torch.no_grad(), FlopCounterMode(display=False) as counter:
+        try:
+            model(image, text)
+        except Exception as err:
+            done = sorted(seen, key=lambda p: seen[p]["order"])
+            last = done[-1] if done else "(none)"
+            raise CaptureError(
+                f"forward pass failed after {last!r} ({len(done)} modules captured): {err}"
+            ) from err
+    root = type(model).__name__
+    counts = counter.get_flop_counts()
+    flops = {}
+    for path, _ in model.named_modules():
+        key = f"{root}.{path}" if path else root
+        flops[path] = int(sum(counts.get(key, {}).values()))
+    # add the attention matmuls to each attention module and every ancestor
+    for path, module in model.named_modules():
+        if isinstance(module, nn.MultiheadAttention):
+            extra = attention_matmul_flops(seen.get(path))
+            parts = path.split(".")
+            for depth in range(len(parts) + 1):
+                flops[".".join(parts[:depth])] += extra
+    return seen, flops
+
+
+def module_records(model: nn.Module, seen: dict, flops: dict) -> tuple[ModuleRecord, ...]:
+    records = []
+    for path, module in model.named_modules():
+        children = tuple(f"{path}.{name}" if path else name for name, _ in module.named_children())
+        shapes = seen.get(path, {"in": [], "out": []})
+        records.append(ModuleRecord(
+            path=path,
+            kind=type(module).__name__,
+            repr=repr(module),
+            children=children,
+            own_params=sum(p.numel() for p in module.parameters(recurse=False)),
+            total_params=sum(p.numel() for p in module.parameters()),
+            input_shapes=tuple(tuple(s) for s in shapes["in"]),
+            output_shapes=tuple(tuple(s) for s in shapes["out"]),
+            flops=flops.get(path, 0),
+        ))
+    return tuple(records)
+
+
+def _is_raw(owner: nn.Module) -> bool:
+    """A parameter set directly on one of CLIP's own composite classes, not inside a torch layer."""
+    return type(owner).__module__.startswith("clip") and not isinstance(owner, nn.LayerNorm)
+
+
+def param_records(model: nn.Module) -> tuple[ParamRecord, ...]:
+    owners = dict(model.named_modules())
+    records = []
+    for name, param in model.named_parameters():
+        owner_path = name.rpartition(".")[0]
+        data = param.detach().double()
+        records.append(ParamRecord(
+            name=name,
+            module=owner_path,
+            shape=tuple(param.shape),
+            count=param.numel(),
+            dtype=str(param.dtype),
+            requires_grad=param.requires_grad,
+            raw=_is_raw(owners[owner_path]),
+            printed=str(param),
+            mean=float(data.mean()),
+            std=float(data.std()) if param.numel() > 1 else None,
+            min=float(data.min()),
+            max=float(data.max()),
+        ))
+    return tuple(records)

@@ -1,0 +1,2 @@
+#: The whole model as torch prints it.
+print(model)

@@ -1,0 +1,2 @@
+#: The image encoder as torch prints it.
+print(model.visual)

@@ -1,0 +1,68 @@
+"""Run recipe files against a model: keep the code, what it printed, and what it recorded."""
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import json
+import math
+from pathlib import Path
+
+from gen.errors import CaptureError
+from gen.snapshot import Recipe
+
+RECIPES = Path(__file__).parent / "recipes"
+
+
+def source(name: str) -> str:
+    """The code shown on the site: the recipe file without its `#:` header lines."""
+    text = (RECIPES / f"{name}.py").read_text()
+    return "\n".join(line for line in text.splitlines() if not line.startswith("#:")).strip("\n") + "\n"
+
+
+def _plain(value):
+    """Keep only JSON types; floats stay exact, non-finite ones become None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    raise TypeError(f"recipe result holds a {type(value).__name__}; store plain numbers, strings and lists")
+
+
+def run_chain(names: list[str], namespace: dict, model_name: str) -> list[Recipe]:
+    """Run recipes one after another in one namespace (later ones see earlier ones' changes)."""
+    ns = dict(namespace)
+    recipes = []
+    for name in names:
+        ns["result"] = {}
+        out = io.StringIO()
+        code = source(name)
+        try:
+            with contextlib.redirect_stdout(out):
+                exec(compile(source("_helpers"), str(RECIPES / "_helpers.py"), "exec"), ns)
+                exec(compile(code, str(RECIPES / f"{name}.py"), "exec"), ns)
+            result = _plain(ns["result"])
+            json.dumps(result)
+        except Exception as err:
+            raise CaptureError(
+                f"recipe {name!r} failed on {model_name}: {type(err).__name__}: {err}\n"
+                f"Code is:\n{code}\nOutput is:\n{out.getvalue()}"
+            ) from err
+        recipes.append(Recipe(name=name, source=code, stdout=out.getvalue(), result=result))
+    return recipes
+
+
+def run_all(chains: list[list[str]], namespace: dict, model_name: str, mutating: set[str]) -> dict[str, Recipe]:
+    """Each chain that changes the model gets its own deep copy; the others share the original."""
+    results: dict[str, Recipe] = {}
+    for chain in chains:
+        ns = dict(namespace)
+        if mutating & set(chain):
+            ns["model"] = copy.deepcopy(namespace["model"])
+        for recipe in run_chain(chain, ns, model_name):
+            results[recipe.name] = recipe
+    return results

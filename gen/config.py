@@ -1,0 +1,149 @@
+"""Build configuration: mkdocs.yml `extra.clip_docs`, then CLIP_DOCS_* environment overrides."""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from gen import archs
+from gen.errors import ConfigError
+
+WEIGHT_MODES = ("auto", "pretrained", "random")
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_PROMPTS = (
+    "a photo of a hand",
+    "a photo of a person",
+    "a photo of a dog",
+    "a diagram",
+    "a portrait of an officer in uniform",
+)
+
+
+def _sample_data(name: str) -> Path:
+    import matplotlib  # ships a few photos under mpl-data/sample_data
+
+    return Path(matplotlib.get_data_path()) / "sample_data" / name
+
+
+@dataclass(frozen=True)
+class Config:
+    models: tuple[str, ...] = ("ViT-B/32",)      # documented in full, one page family each
+    compare: tuple[str, ...] = ("RN50",)         # captured for the ViT-vs-ResNet comparison
+    weights: str = "auto"                        # auto | pretrained | random
+    checkpoints: Mapping[str, Path] = field(default_factory=dict)  # model name -> local file
+    clip_cache: Path = Path("~/.cache/clip").expanduser()  # where clip.load looks for weights
+    images: tuple[Path, ...] = ()                # sample images; the first one is "the" image
+    prompts: tuple[str, ...] = DEFAULT_PROMPTS   # text side of the forward pass
+    cache: Path = ROOT / ".cache" / "clip-docs"  # Snapshot and figure cache
+    seed: int = 0                                # random-mode initialisation seed
+    unfreeze_last: int = 2                       # fine-tuning recipe: image blocks to unfreeze
+    replacement_width: int = 256                 # fine-tuning recipe: new projection width
+
+    @property
+    def all_models(self) -> tuple[str, ...]:
+        return self.models + tuple(m for m in self.compare if m not in self.models)
+
+
+def _as_list(value: Any, key: str) -> list:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise ConfigError(f"extra.clip_docs.{key} must be a list, got {value!r}")
+
+
+def _check_models(names: list[str], key: str, allow_empty: bool = False) -> tuple[str, ...]:
+    known = archs.available_models()
+    for name in names:
+        if name not in known:
+            raise ConfigError(
+                f"Unknown CLIP model {name!r} in {key}; available models = {known}. "
+                f"Fix the name in {key} (for example 'ViT-B/32,RN50')."
+            )
+    if not names and not allow_empty:
+        raise ConfigError(f"{key} is empty; name at least one of {known}.")
+    return tuple(dict.fromkeys(names))
+
+
+def _check_image(path: Path, key: str) -> Path:
+    if not path.is_file():
+        raise ConfigError(f"Sample image {str(path)!r} in {key} does not exist; give the path of a JPEG or PNG file.")
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            im.verify()
+    except (UnidentifiedImageError, OSError) as err:
+        raise ConfigError(
+            f"Sample image {str(path)!r} in {key} is not an image Pillow can read ({err}); "
+            f"give the path of a JPEG or PNG file."
+        ) from None
+    return path
+
+
+def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[str, str] | None = None) -> Config:
+    """Build a Config from the `extra.clip_docs` mapping and the environment; raise ConfigError."""
+    env = os.environ if env is None else env
+    raw = dict(extra or {})
+    unknown = sorted(set(raw) - {f for f in Config.__dataclass_fields__})
+    if unknown:
+        raise ConfigError(
+            f"Unknown key(s) {unknown} under extra.clip_docs; known keys are {sorted(Config.__dataclass_fields__)}."
+        )
+    cfg = Config()
+    key_models = "extra.clip_docs.models"
+    models = raw.get("models", list(cfg.models))
+    if env.get("CLIP_DOCS_MODELS"):
+        models, key_models = env["CLIP_DOCS_MODELS"], "CLIP_DOCS_MODELS"
+    cfg = replace(cfg, models=_check_models(_as_list(models, "models"), key_models))
+    cfg = replace(cfg, compare=_check_models(_as_list(raw.get("compare", list(cfg.compare)), "compare"),
+                                             "extra.clip_docs.compare", allow_empty=True))
+
+    weights, key_w = raw.get("weights", cfg.weights), "extra.clip_docs.weights"
+    if env.get("CLIP_DOCS_WEIGHTS"):
+        weights, key_w = env["CLIP_DOCS_WEIGHTS"], "CLIP_DOCS_WEIGHTS"
+    if weights not in WEIGHT_MODES:
+        raise ConfigError(f"{key_w} is {weights!r}; use one of {list(WEIGHT_MODES)}.")
+    cfg = replace(cfg, weights=weights)
+
+    def path(value: Any) -> Path:
+        p = Path(os.path.expanduser(str(value)))
+        return p if p.is_absolute() else (base_dir / p)
+
+    checkpoints = raw.get("checkpoints") or {}
+    if not isinstance(checkpoints, Mapping):
+        raise ConfigError("extra.clip_docs.checkpoints must map model names to files, e.g. {'ViT-B/32': 'ckpt.pt'}.")
+    _check_models(list(checkpoints), "extra.clip_docs.checkpoints", allow_empty=True)
+    cfg = replace(cfg, checkpoints={k: path(v) for k, v in checkpoints.items()})
+    if "clip_cache" in raw:
+        cfg = replace(cfg, clip_cache=path(raw["clip_cache"]))
+
+    images = [path(p) for p in _as_list(raw["images"], "images")] if raw.get("images") else [_sample_data("grace_hopper.jpg")]
+    cfg = replace(cfg, images=tuple(_check_image(p, "extra.clip_docs.images") for p in images))
+
+    prompts = _as_list(raw.get("prompts", list(cfg.prompts)), "prompts") if not isinstance(raw.get("prompts"), str) else [raw["prompts"]]
+    if not prompts or not all(isinstance(p, str) and p.strip() for p in prompts):
+        raise ConfigError("extra.clip_docs.prompts must be a non-empty list of non-empty strings.")
+    cfg = replace(cfg, prompts=tuple(prompts))
+
+    cache = env.get("CLIP_DOCS_CACHE") or raw.get("cache")
+    if cache:
+        cfg = replace(cfg, cache=path(cache))
+    for key in ("seed", "unfreeze_last", "replacement_width"):
+        if key in raw:
+            value = raw[key]
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"extra.clip_docs.{key} must be a non-negative integer, got {value!r}.")
+            cfg = replace(cfg, **{key: value})
+    return cfg
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

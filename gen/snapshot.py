@@ -1,0 +1,162 @@
+"""The Snapshot: everything captured from one CLIP model, as plain data with a JSON round-trip.
+
+This is the contract between capture (torch) and render (no torch).  Bump SCHEMA whenever a
+field changes meaning; the cache key includes it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+from gen.archs import ArchConfig
+
+SCHEMA = 1
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str                  # "ViT-B/32", as clip.available_models() spells it
+    slug: str                  # "vit-b-32", the URL segment
+    kind: str                  # "vit" | "resnet"
+    arch: ArchConfig
+    dtype: str                 # "torch.float32"
+
+
+@dataclass(frozen=True)
+class WeightsInfo:
+    mode: str                  # "pretrained" | "random"
+    source: str                # checkpoint path, or "clip.model.CLIP(...) seeded"
+    sha256: str | None         # of the checkpoint file; None in random mode
+    seed: int | None           # random mode only
+
+
+@dataclass(frozen=True)
+class Provenance:
+    clip_distribution: str     # "clip-anytorch"
+    clip_version: str
+    torch: str
+    python: str
+    graphviz: str              # `dot -V`, filled at render time when empty
+    generator: str             # git describe of this project
+    captured_at: str           # ISO 8601, SOURCE_DATE_EPOCH honoured
+
+
+@dataclass(frozen=True)
+class ModuleRecord:
+    path: str                  # "visual.transformer.resblocks.0" ("" is the model itself)
+    kind: str                  # "ResidualAttentionBlock"
+    repr: str                  # what print(module) shows
+    children: tuple[str, ...]  # direct children's full paths
+    own_params: int            # parameters registered directly on this module
+    total_params: int          # including all descendants
+    input_shapes: tuple[Shape, ...]   # from the captured forward pass; () if not called
+    output_shapes: tuple[Shape, ...]
+    flops: int                 # floating-point operations in the forward pass (2 per multiply-add)
+
+
+@dataclass(frozen=True)
+class ParamRecord:
+    name: str                  # "visual.transformer.resblocks.0.attn.in_proj_weight"
+    module: str                # owning module path: "visual.transformer.resblocks.0.attn"
+    shape: Shape
+    count: int
+    dtype: str
+    requires_grad: bool
+    raw: bool                  # an nn.Parameter set directly on a composite module (proj, logit_scale, ...)
+    printed: str               # print(parameter), torch's own summarised format
+    mean: float
+    std: float | None          # None for a single-element parameter
+    min: float
+    max: float
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str                  # file stem under gen/capture/recipes/
+    source: str                # the code that ran, as shown on the site
+    stdout: str                # what it printed
+    result: dict[str, Any]     # structured values it recorded
+
+
+@dataclass(frozen=True)
+class Inputs:
+    images: tuple[str, ...]    # file names of the sample images
+    image_sha256: tuple[str, ...]
+    prompts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    schema: int
+    scope: str                 # "full" (page family) | "structure" (comparison only)
+    model: ModelInfo
+    weights: WeightsInfo
+    provenance: Provenance
+    inputs: Inputs
+    modules: tuple[ModuleRecord, ...]
+    parameters: tuple[ParamRecord, ...]
+    recipes: dict[str, Recipe] = field(default_factory=dict)
+
+    # --- lookups used by render -------------------------------------------------------
+    def module(self, path: str) -> ModuleRecord:
+        for record in self.modules:
+            if record.path == path:
+                return record
+        raise KeyError(f"no module {path!r} in the {self.model.name} snapshot")
+
+    def params_under(self, prefix: str) -> list[ParamRecord]:
+        if not prefix:
+            return list(self.parameters)
+        return [p for p in self.parameters if p.name.startswith(prefix + ".")]
+
+    def param(self, name: str) -> ParamRecord:
+        for record in self.parameters:
+            if record.name == name:
+                return record
+        raise KeyError(f"no parameter {name!r} in the {self.model.name} snapshot")
+
+    def recipe(self, name: str) -> Recipe:
+        try:
+            return self.recipes[name]
+        except KeyError:
+            raise KeyError(f"recipe {name!r} was not captured for {self.model.name}") from None
+
+    # --- JSON -----------------------------------------------------------------------
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=1, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> "Snapshot":
+        data = json.loads(text)
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"snapshot schema {data.get('schema')!r}, expected {SCHEMA}")
+        return _decode(cls, data)
+
+
+def _decode(tp: Any, value: Any) -> Any:
+    """Rebuild frozen dataclasses and tuples from json.loads output, following the type hints."""
+    if dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp)
+        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in dataclasses.fields(tp)})
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        non_none = [a for a in args if a is not type(None)]
+        if isinstance(value, list):
+            return _decode(next(a for a in non_none if typing.get_origin(a) is tuple), value)
+        return value
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_decode(args[0], v) for v in value)
+        return tuple(_decode(a, v) for a, v in zip(args, value))
+    if origin is dict and args and dataclasses.is_dataclass(args[1]):
+        return {k: _decode(args[1], v) for k, v in value.items()}
+    return value
