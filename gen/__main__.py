@@ -1,0 +1,53 @@
+"""`python -m gen`: the same pages as the MkDocs build, written to a folder without MkDocs."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import yaml
+
+from gen import config
+from gen.build import generate, snapshots, write_tree
+from gen.errors import ClipDocsError
+
+
+def _extra(mkdocs_yml: Path) -> dict:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    # mkdocs.yml may hold tags such as !!python/name: for Material's emoji; they do not matter here
+    Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    data = yaml.load(mkdocs_yml.read_text(), Loader=Loader) or {}
+    return (data.get("extra") or {}).get("clip_docs") or {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gen", description=__doc__)
+    parser.add_argument("--config", type=Path, default=config.ROOT / "mkdocs.yml", help="mkdocs.yml to read extra.clip_docs from")
+    parser.add_argument("--out", type=Path, help="folder to write the generated Markdown tree and figures into")
+    parser.add_argument("--snapshot-out", type=Path, help="folder to write each model's Snapshot JSON into")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s")
+    if not args.out and not args.snapshot_out:
+        parser.error("give --out, --snapshot-out or both")
+    try:
+        cfg = config.load(_extra(args.config), base_dir=args.config.resolve().parent)
+        if args.out:
+            write_tree(generate(cfg), args.out)
+            print(f"wrote the site's Markdown tree to {args.out}")
+        if args.snapshot_out:
+            files = {f"{s.model.slug}.json": s.to_json().encode() for s in snapshots(cfg).values()}
+            write_tree(files, args.snapshot_out)
+            print(f"wrote {len(files)} Snapshot(s) to {args.snapshot_out}")
+    except ClipDocsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Snapshot cache: one JSON file per fingerprint; atomic writes; bad entries are recaptured."""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from gen.config import Config, file_sha256
+from gen.snapshot import SCHEMA, Snapshot
+from gen.weights import WeightsPlan
+
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+GEN = Path(__file__).resolve().parent
+# Code whose change must invalidate a cached Snapshot.
+CAPTURE_CODE = sorted([*(GEN / "capture").rglob("*.py"), GEN / "snapshot.py", GEN / "archs.py", GEN / "weights.py"])
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
+
+
+def code_version() -> str:
+    digest = hashlib.sha256()
+    for path in CAPTURE_CODE:
+        digest.update(path.relative_to(GEN).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def key(plan: WeightsPlan, cfg: Config, scope: str) -> str:
+    """Fingerprint of everything a Snapshot depends on: model, weights, versions, code, inputs."""
+    facts = {
+        "schema": SCHEMA,
+        "model": plan.model,
+        "scope": scope,
+        "weights": plan.identity,
+        "clip": [_version("clip-anytorch"), _version("clip"), _version("openai-clip")],
+        "torch": _version("torch"),
+        "torchvision": _version("torchvision"),
+        "code": code_version(),
+        "images": [[p.name, file_sha256(p)] for p in cfg.images],
+        "prompts": list(cfg.prompts),
+        "recipe_settings": [cfg.seed, cfg.unfreeze_last, cfg.replacement_width],
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def path_for(cfg: Config, plan: WeightsPlan, scope: str) -> Path:
+    slug = plan.model.lower().replace("/", "-").replace("@", "-")
+    return cfg.cache / "snapshots" / f"{slug}-{key(plan, cfg, scope)}.json"
+
+
+def read(path: Path) -> Snapshot | None:
+    if not path.is_file():
+        return None
+    try:
+        return Snapshot.from_json(path.read_text(encoding="utf-8"))
+    except Exception as err:  # truncated, edited or from an older schema: recapture
+        log.warning("Cache entry %s is unreadable (%s); capturing again.", path, err)
+        return None
+
+
+def write(path: Path, snapshot: Snapshot) -> None:
+    write_atomic(path, snapshot.to_json().encode("utf-8"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

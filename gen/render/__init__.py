@@ -1,0 +1,1 @@
+"""Render: Snapshots in, site files out.  Never imports torch."""

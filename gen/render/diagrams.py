@@ -1,0 +1,193 @@
+"""Graphviz diagrams from Snapshots: DOT built here, rendered by `dot` with a time bound and a cache."""
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from gen.errors import GraphvizError
+from gen.snapshot import Snapshot
+
+TIMEOUT_S = 60
+INSTALL_HINT = ("Install Graphviz so that `dot` is on PATH: Debian/Ubuntu `sudo apt-get install graphviz`, "
+                "Fedora `sudo dnf install graphviz`, macOS `brew install graphviz`.")
+
+# Node styles, one table: every diagram draws from it.
+STYLE = {
+    "graph": 'bgcolor="white" fontname="Helvetica" fontsize=11 rankdir=TB nodesep=0.25 ranksep=0.35 pad=0.2',
+    "node": 'shape=box style="rounded,filled" fontname="Helvetica" fontsize=10 fillcolor="#eef3fb" color="#4a6fa5"',
+    "edge": 'fontname="Helvetica" fontsize=9 color="#555555" fontcolor="#333333"',
+    "op": 'shape=ellipse style="filled" fillcolor="#fdf1e3" color="#c07a2c"',
+    "param": 'shape=note style="filled" fillcolor="#f1f8ec" color="#5a8f3c"',
+    "io": 'shape=box style="rounded,filled,bold" fillcolor="#ffffff" color="#333333"',
+    "fold": 'shape=box3d style="filled" fillcolor="#e6ecf7" color="#4a6fa5"',
+}
+
+
+class Dot:
+    """Runs Graphviz; rendered outputs are cached by a hash of the DOT source and `dot -V`."""
+
+    def __init__(self, cache: Path):
+        self.exe = shutil.which("dot")
+        if not self.exe:
+            raise GraphvizError(f"Graphviz's `dot` was not found on PATH. {INSTALL_HINT}")
+        out = subprocess.run([self.exe, "-V"], capture_output=True, text=True, timeout=TIMEOUT_S)
+        self.version = (out.stderr or out.stdout).strip()
+        self.cache = cache
+        self.runs = 0
+
+    def render(self, name: str, source: str, fmt: str) -> bytes:
+        digest = hashlib.sha256(f"{self.version}\0{fmt}\0{source}".encode()).hexdigest()
+        cached = self.cache / f"{digest}.{fmt}"
+        if cached.is_file():
+            return cached.read_bytes()
+        try:
+            out = subprocess.run([self.exe, f"-T{fmt}"], input=source.encode(), capture_output=True, timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise GraphvizError(f"Graphviz took longer than {TIMEOUT_S} s on diagram {name!r}.") from None
+        self.runs += 1
+        if out.returncode != 0:
+            raise GraphvizError(f"Graphviz failed on diagram {name!r}: {out.stderr.decode(errors='replace').strip()}")
+        from gen.cache import write_atomic
+
+        write_atomic(cached, out.stdout)
+        return out.stdout
+
+
+def page_url(md_path: str) -> str:
+    """The directory URL MkDocs gives a page ('models/x/index.md' -> 'models/x/')."""
+    if md_path.endswith("index.md"):
+        return md_path[: -len("index.md")]
+    return md_path[:-3] + "/"
+
+
+def href(from_md: str, to_md: str, fragment: str | None = None) -> str:
+    """A link usable inside inline SVG: relative to the page's directory URL."""
+    rel = posixpath.relpath(page_url(to_md) or ".", page_url(from_md) or ".")
+    rel = "./" if rel == "." else rel + "/"
+    return rel + (f"#{fragment}" if fragment else "")
+
+
+def quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def inline(svg: bytes) -> str:
+    """SVG text ready to sit inside Markdown: no prolog, no comments, no blank lines."""
+    text = svg.decode("utf-8")
+    text = re.sub(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->", "", text, flags=re.S)
+    return "\n".join(line for line in text.splitlines() if line.strip())
+
+
+class Graph:
+    """A tiny DOT writer with deterministic node ids (n0, n1, ...) in insertion order."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.lines: list[str] = []
+        self.count = 0
+
+    def node(self, label: str, style: str = "", url: str | None = None, tooltip: str | None = None) -> str:
+        nid = f"n{self.count}"
+        self.count += 1
+        attrs = [f"label={quote(label)}"]
+        if style:
+            attrs.append(STYLE[style])
+        if url:
+            attrs.append(f"URL={quote(url)} target=\"_top\"")
+        attrs.append(f"tooltip={quote(tooltip or label)}")
+        self.lines.append(f"  {nid} [{' '.join(attrs)}];")
+        return nid
+
+    def edge(self, a: str, b: str, label: str | None = None) -> None:
+        self.lines.append(f"  {a} -> {b}" + (f" [label={quote(label)}]" if label else "") + ";")
+
+    def raw(self, line: str) -> None:
+        self.lines.append(line)
+
+    def source(self) -> str:
+        head = [f"digraph {quote(self.name)} {{", f"  graph [{STYLE['graph']}];", f"  node [{STYLE['node']}];",
+                f"  edge [{STYLE['edge']}];"]
+        return "\n".join(head + self.lines + ["}"]) + "\n"
+
+
+def _shape(shape) -> str:
+    return "[" + ", ".join(str(v) for v in shape) + "]"
+
+
+def hierarchy(s: Snapshot, root: str, page: str, locate, depth: int = 2) -> str:
+    """Module containment below `root`, folding runs of identical blocks into one `Kind xN` node."""
+    g = Graph(f"{s.model.slug}:{root or 'model'}:hierarchy")
+    g.raw("  graph [rankdir=LR];")
+    records = {m.path: m for m in s.modules}
+
+    def url(path: str) -> str:
+        target, fragment = locate(s, path)
+        return href(page, target, fragment)
+
+    def label(m) -> str:
+        name = m.path.rpartition(".")[2] or s.model.name
+        return f"{name}\n{m.kind}\n{m.total_params:,} params"
+
+    def walk(path: str, nid: str, level: int) -> None:
+        if level >= depth:
+            return
+        kids = [records[c] for c in records[path].children]
+        i = 0
+        while i < len(kids):
+            run = [k for k in kids[i:] if k.kind == kids[i].kind and k.total_params == kids[i].total_params]
+            j = i
+            while j < len(kids) and kids[j].kind == kids[i].kind and kids[j].total_params == kids[i].total_params:
+                j += 1
+            run = kids[i:j]
+            if len(run) > 2:
+                first, last = run[0], run[-1]
+                child = g.node(f"{first.kind} x{len(run)}\n{first.path.rpartition('.')[2]}..{last.path.rpartition('.')[2]}\n"
+                               f"{first.total_params:,} params each", "fold", url(path), f"{len(run)} x {first.kind}")
+                g.edge(nid, child)
+            else:
+                for m in run:
+                    child = g.node(label(m), "", url(m.path), m.path)
+                    g.edge(nid, child)
+                    walk(m.path, child, level + 1)
+            i = j
+        for p in (p for p in s.parameters if p.module == path):
+            g.edge(nid, g.node(f"{p.name.rpartition('.')[2]}\n{_shape(p.shape)}", "param",
+                               href(page, f"models/{s.model.slug}/parameters/index.md", p.name.replace('.', '-')), p.name))
+
+    top = records[root]
+    walk(root, g.node(label(top), "io", url(root), root or s.model.name), 0)
+    return g.source()
+
+
+def dataflow(s: Snapshot, page: str, locate) -> str:
+    """Both towers step by step with the captured shapes on the edges, meeting at the similarity."""
+    g = Graph(f"{s.model.slug}:dataflow")
+
+    def url(path: str) -> str:
+        target, fragment = locate(s, path)
+        return href(page, target, fragment)
+
+    ends = {}
+    for tower, recipe, title, path in (("image", "forward_image", "image tower", "visual"),
+                                       ("text", "forward_text", "text tower", "transformer")):
+        steps = s.recipe(recipe).result["steps"]
+        g.raw(f"  subgraph cluster_{tower} {{ label={quote(title)}; color=\"#bbbbbb\"; style=rounded; URL={quote(url(path))};")
+        prev = None
+        for st in steps:
+            nid = g.node(st["label"], "op")
+            if prev:
+                g.edge(prev[0], nid, prev[1])
+            prev = (nid, _shape(st["shape"]))
+        g.raw("  }")
+        ends[tower] = prev
+    logits = s.recipe("logits").result
+    sim = g.node("exp(logit_scale) * image @ text.T", "op", url("") if False else None)
+    g.edge(ends["image"][0], sim, ends["image"][1])
+    g.edge(ends["text"][0], sim, ends["text"][1])
+    out = g.node("logits_per_image", "io")
+    g.edge(sim, out, _shape(logits["logits_per_image_shape"]))
+    return g.source()

@@ -1,0 +1,86 @@
+"""The one Jinja environment: StrictUndefined, the project's filters, templates/ as the loader root."""
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+
+import jinja2
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+def num(value: int | float) -> str:
+    """151277313 -> '151,277,313'."""
+    return f"{value:,}"
+
+
+def shape(value) -> str:
+    return "[" + ", ".join(str(v) for v in value) + "]"
+
+
+def access(path: str, root: str = "model") -> str:
+    """'visual.transformer.resblocks.0' -> 'model.visual.transformer.resblocks[0]'."""
+    out = root
+    for part in path.split(".") if path else []:
+        out += f"[{part}]" if part.isdigit() else f".{part}"
+    return out
+
+
+def anchor(path: str) -> str:
+    """A module or parameter path as an HTML id: dots become hyphens ('visual-transformer-resblocks-0')."""
+    return path.replace(".", "-") if path else "model"
+
+
+def pct(part: int | float, whole: int | float, digits: int = 2) -> str:
+    return f"{100 * part / whole:.{digits}f}%" if whole else "n/a"
+
+
+def sci(value: float | None, digits: int = 4) -> str:
+    return "n/a" if value is None else f"{value:.{digits}g}"
+
+
+def fixed(value: float, digits: int = 4) -> str:
+    return f"{value:.{digits}f}"
+
+
+def relative(from_page: str, to_page: str, fragment: str | None = None) -> str:
+    """Markdown link from one generated .md file to another, relative so sub-path hosting works."""
+    target = posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+    return target + (f"#{fragment}" if fragment else "")
+
+
+def indent(text: str, width: int = 4) -> str:
+    pad = " " * width
+    return "\n".join(pad + line if line else line for line in text.splitlines())
+
+
+def fence(text: str, lang: str = "text", title: str | None = None) -> str:
+    """A code fence long enough never to collide with backticks in the text."""
+    ticks = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", text)), default=0))
+    head = f'{ticks}{lang}' + (f' title="{title}"' if title else "")
+    return f"{head}\n{text.rstrip()}\n{ticks}"
+
+
+@jinja2.pass_context
+def link(ctx, to_page: str, fragment: str | None = None) -> str:
+    return relative(ctx["page"], to_page, fragment)
+
+
+def make_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        # Markdown uses `{#id}` for heading anchors, so Jinja comments are `{## ... ##}` here.
+        comment_start_string="{##",
+        comment_end_string="##}",
+    )
+    env.filters.update(num=num, shape=shape, access=access, anchor=anchor, pct=pct, sci=sci,
+                       fixed=fixed, indent_by=indent, fence=fence)
+    env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
+    env.globals.update(link=link, access=access, anchor=anchor, fence=fence)
+    return env

@@ -1,0 +1,77 @@
+"""Which pages exist, where each module and parameter lives, and what each page is given."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gen.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str                   # "models/vit-b-32/visual/index.md"
+    template: str               # "visual_vit.md.j2"
+    title: str                  # navigation title
+    context: dict = field(default_factory=dict, compare=False)
+    weights: bool = False       # shows weight-dependent values: carries the weights banner
+
+
+def model_dir(s: Snapshot) -> str:
+    return f"models/{s.model.slug}"
+
+
+def module_pages(s: Snapshot) -> dict[str, str]:
+    """Module path -> the page about it.  Other modules live as anchors on an ancestor's page."""
+    base = model_dir(s)
+    pages = {"": f"{base}/index.md", "visual": f"{base}/visual/index.md", "transformer": f"{base}/transformer/index.md"}
+    if s.model.kind == "vit":
+        pages["visual.transformer"] = f"{base}/visual/transformer/index.md"
+    for record in s.modules:
+        parts = record.path.split(".")
+        if record.kind == "ResidualAttentionBlock":
+            pages[record.path] = f"{base}/{'/'.join(parts)}/index.md"
+    return pages
+
+
+def locate(s: Snapshot, path: str) -> tuple[str, str | None]:
+    """(page, anchor or None) where a module is documented."""
+    pages = module_pages(s)
+    probe = path
+    while probe not in pages:
+        probe = probe.rpartition(".")[0]
+    return pages[probe], (None if probe == path else path.replace(".", "-"))
+
+
+def parameters_page(s: Snapshot) -> str:
+    return f"{model_dir(s)}/parameters/index.md"
+
+
+def model_pages(s: Snapshot) -> list[Page]:
+    base = model_dir(s)
+    arch = s.model.arch
+    out = [
+        Page(f"{base}/index.md", "model.md.j2", s.model.name),
+        Page(f"{base}/visual/index.md", "visual_vit.md.j2", "Image encoder", weights=True),
+        Page(f"{base}/visual/transformer/index.md", "transformer.md.j2", "Image transformer",
+             {"tower": "visual", "prefix": "visual.transformer"}),
+    ]
+    for i in range(arch.vision_layers):
+        out.append(Page(f"{base}/visual/transformer/resblocks/{i}/index.md", "block.md.j2", f"Image block {i}",
+                        {"tower": "visual", "prefix": "visual.transformer", "index": i}, weights=True))
+    out += [
+        Page(f"{base}/text/index.md", "text.md.j2", "Text encoder"),
+        Page(f"{base}/transformer/index.md", "transformer.md.j2", "Text transformer",
+             {"tower": "text", "prefix": "transformer"}),
+    ]
+    for i in range(arch.transformer_layers):
+        out.append(Page(f"{base}/transformer/resblocks/{i}/index.md", "block.md.j2", f"Text block {i}",
+                        {"tower": "text", "prefix": "transformer", "index": i}, weights=True))
+    out += [
+        Page(f"{base}/embeddings/index.md", "embeddings.md.j2", "Token & positional embeddings", weights=True),
+        Page(f"{base}/projections/index.md", "projections.md.j2", "Projections & scale", weights=True),
+        Page(f"{base}/parameters/index.md", "parameters.md.j2", "Parameter ledger", weights=True),
+        Page(f"{base}/forward/index.md", "forward.md.j2", "Forward pass"),
+        Page(f"{base}/similarity/index.md", "similarity.md.j2", "Similarity & logit scale", weights=True),
+        Page(f"{base}/fine-tuning/index.md", "fine_tuning.md.j2", "Freezing & replacing", weights=True),
+        Page(f"{base}/vision-vs-text/index.md", "vision_vs_text.md.j2", "Vision vs text transformer"),
+    ]
+    return out

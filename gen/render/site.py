@@ -1,0 +1,121 @@
+"""Render every page and figure of the site from Snapshots.  Returns {relative path: bytes}."""
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+import jinja2
+
+from gen.errors import RenderError
+from gen.render import diagrams as D
+from gen.render import pages as P
+from gen.render import plots
+from gen.render.env import make_env, relative
+from gen.snapshot import Snapshot
+
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+
+
+def _template_frame(err: BaseException) -> str:
+    """'block.md.j2, line 12' for the innermost template frame of a Jinja error."""
+    where = "unknown template"
+    for frame, lineno in traceback.walk_tb(err.__traceback__):
+        name = frame.f_code.co_filename
+        if name.endswith(".j2"):
+            where = f"{Path(name).name}, line {lineno}"
+    return where
+
+
+def render_template(env: jinja2.Environment, name: str, context: dict) -> str:
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.UndefinedError as err:
+        raise RenderError(
+            f"Template {_template_frame(err)} (rendering {name} for {context.get('page')}) uses an "
+            f"undefined variable: {err.message}. Fix the name in the template or add the value to the Snapshot."
+        ) from None
+    except jinja2.TemplateError as err:
+        raise RenderError(f"Template {name} failed for {context.get('page')}: {err}") from None
+
+
+class Linker:
+    """Relative links from one page to modules, parameters and pages of one model."""
+
+    def __init__(self, s: Snapshot, page: str):
+        self.s, self.page = s, page
+        self._pages = P.module_pages(s)
+
+    def module(self, path: str) -> str:
+        target, fragment = P.locate(self.s, path)
+        return relative(self.page, target, fragment)
+
+    def param(self, name: str) -> str:
+        return relative(self.page, P.parameters_page(self.s), name.replace(".", "-"))
+
+    def page_of(self, kind: str) -> str:
+        return relative(self.page, f"{P.model_dir(self.s)}/{kind}/index.md")
+
+
+class DiagramMaker:
+    """Called from templates: draws a diagram once, stores SVG/PDF/DOT under a stable name, returns Markdown."""
+
+    def __init__(self, s: Snapshot, page: str, dot, files: dict[str, bytes]):
+        self.s, self.page, self.dot, self.files = s, page, dot, files
+
+    def __call__(self, root: str, kind: str = "hierarchy", caption: str = "", depth: int = 2) -> str:
+        if self.dot is None:
+            return ""
+        name = f"{root or 'model'}.{kind}"
+        base = f"figures/{self.s.model.slug}/{name}"
+        source = D.dataflow(self.s, self.page, P.locate) if kind == "dataflow" else \
+            D.hierarchy(self.s, root, self.page, P.locate, depth)
+        svg = self.dot.render(base, source, "svg")
+        if base + ".svg" not in self.files:
+            self.files[base + ".dot"] = source.encode()
+            self.files[base + ".svg"] = svg
+            self.files[base + ".pdf"] = self.dot.render(base, source, "pdf")
+        downloads = " · ".join(f"[{fmt.upper()}]({relative(self.page, base + '.' + fmt)})" for fmt in ("svg", "pdf", "dot"))
+        return (f'<figure class="clip-diagram">\n<div class="clip-diagram-svg">\n{D.inline(svg)}\n</div>\n'
+                f"<figcaption>{caption}</figcaption>\n</figure>\n\nDownload `{name}`: {downloads}\n")
+
+
+def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[str],
+         diagrams=None) -> dict[str, bytes]:
+    env = make_env()
+    files: dict[str, bytes] = {}
+    full = [snapshots[name] for name in documented]
+    others = [snapshots[name] for name in compared if name in snapshots]
+    everyone = full + [o for o in others if o.model.name not in documented]
+    common = {"documented": full, "everyone": everyone}
+    nav: list[tuple[int, str, str]] = []
+
+    def emit(page: P.Page, s: Snapshot | None, extra: dict | None = None) -> None:
+        context = {**common, **page.context, **(extra or {}), "page": page.path, "title": page.title,
+                   "weights_banner": page.weights}
+        if s is not None:
+            context.update(s=s, model=s.model, arch=s.model.arch, weights=s.weights, prov=s.provenance,
+                           to=Linker(s, page.path), module_pages=P.module_pages(s),
+                           diagram=DiagramMaker(s, page.path, diagrams, files))
+        files[page.path] = render_template(env, page.template, context).encode("utf-8")
+
+    for s in full:
+        figures = plots.for_model(s)
+        files.update(figures)
+        for page in P.model_pages(s):
+            emit(page, s)
+    emit(P.Page("index.md", "home.md.j2", "Home"), full[0])
+    emit(P.Page("models/index.md", "models_index.md.j2", "All variants"), full[0])
+    vit = next((x for x in everyone if x.model.kind == "vit"), None)
+    rn = next((x for x in everyone if x.model.kind == "resnet"), None)
+    if vit and rn:
+        path = f"compare/{vit.model.slug}-vs-{rn.model.slug}/index.md"
+        emit(P.Page(path, "compare_vit_resnet.md.j2", f"{vit.model.name} vs {rn.model.name}"), vit,
+             {"vit": vit, "rn": rn})
+    files.update(plots.activations(full[0]))
+    emit(P.Page("concepts/quickgelu/index.md", "activations.md.j2", "QuickGELU vs GELU"), full[0])
+    files["SUMMARY.md"] = render_template(env, "SUMMARY.md.j2", {
+        **common, "page": "SUMMARY.md", "pages_of": P.model_pages, "compare": (vit, rn) if vit and rn else None,
+    }).encode("utf-8")
+    return dict(sorted(files.items()))
