@@ -13,9 +13,12 @@ from gen.weights import WeightsPlan
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
 
-def load_model(plan: WeightsPlan):
-    """Return (model, preprocess) on the CPU in float32, in eval mode."""
-    arch = archs.KNOWN[plan.model]
+def load_model(plan: WeightsPlan, arch: archs.ArchConfig | None = None):
+    """Return (model, preprocess) on the CPU in float32, in eval mode.
+
+    `arch` overrides the known architecture of `plan.model` (tests use a tiny one).
+    """
+    arch = arch or archs.KNOWN[plan.model]
     if plan.mode == "random":
         torch.manual_seed(plan.seed)
         model = clip.model.CLIP(**arch.as_kwargs())

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Set up everything the site and the tests need: Graphviz (Debian package) and a Python venv in .venv.
+# Idempotent: a second run installs nothing unless requirements.txt or constraints.txt changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_apt=()
+command -v dot >/dev/null 2>&1 || want_apt+=(graphviz)
+if [[ "${1:-}" == "--browser" ]] && ! command -v chromium >/dev/null 2>&1; then want_apt+=(chromium); fi
+if ((${#want_apt[@]})); then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [[ "$(id -u)" == 0 ]] || SUDO="sudo"
+    echo "setup: installing Debian packages: ${want_apt[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${want_apt[@]}" >/dev/null
+  else
+    echo "setup: please install ${want_apt[*]} with your system's package manager (Graphviz provides 'dot')" >&2
+    exit 1
+  fi
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [[ ! -x .venv/bin/python ]]; then
+  echo "setup: creating .venv with $("$PYTHON" --version)"
+  "$PYTHON" -m venv .venv
+fi
+stamp=".venv/.installed-$(cat requirements.txt constraints.txt | sha256sum | cut -c1-16)"
+if [[ ! -f "$stamp" ]]; then
+  echo "setup: installing Python packages (torch is large; the first run takes a few minutes)"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
