@@ -6,6 +6,7 @@ import posixpath
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 from gen.errors import GraphvizError
@@ -37,18 +38,22 @@ class Dot:
         out = subprocess.run([self.exe, "-V"], capture_output=True, text=True, timeout=TIMEOUT_S)
         self.version = (out.stderr or out.stdout).strip()
         self.cache = cache
-        self.runs = 0
+        self.runs = 0          # `dot` invocations in this build (0 when every figure was cached)
+        self.seconds = 0.0     # time spent in them
 
     def render(self, name: str, source: str, fmt: str) -> bytes:
         digest = hashlib.sha256(f"{self.version}\0{fmt}\0{source}".encode()).hexdigest()
         cached = self.cache / f"{digest}.{fmt}"
         if cached.is_file():
             return cached.read_bytes()
+        started = time.monotonic()
         try:
             out = subprocess.run([self.exe, f"-T{fmt}"], input=source.encode(), capture_output=True, timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:
             raise GraphvizError(f"Graphviz took longer than {TIMEOUT_S} s on diagram {name!r}.") from None
-        self.runs += 1
+        finally:
+            self.runs += 1
+            self.seconds += time.monotonic() - started
         if out.returncode != 0:
             raise GraphvizError(f"Graphviz failed on diagram {name!r}: {out.stderr.decode(errors='replace').strip()}")
         from gen.cache import write_atomic
@@ -94,7 +99,7 @@ class Graph:
         nid = f"n{self.count}"
         self.count += 1
         attrs = [f"label={quote(label)}"]
-        if style:
+        if style and style != "node":
             attrs.append(STYLE[style])
         if url:
             attrs.append(f"URL={quote(url)} target=\"_top\"")
@@ -118,15 +123,14 @@ def _shape(shape) -> str:
     return "[" + ", ".join(str(v) for v in shape) + "]"
 
 
-def hierarchy(s: Snapshot, root: str, page: str, locate, depth: int = 2) -> str:
+def hierarchy(s: Snapshot, root: str, page: str, where, depth: int = 2) -> str:
     """Module containment below `root`, folding runs of identical blocks into one `Kind xN` node."""
     g = Graph(f"{s.model.slug}:{root or 'model'}:hierarchy")
     g.raw("  graph [rankdir=LR];")
     records = {m.path: m for m in s.modules}
 
     def url(path: str) -> str:
-        target, fragment = locate(s, path)
-        return href(page, target, fragment)
+        return href(page, *where(path))
 
     def label(m) -> str:
         name = m.path.rpartition(".")[2] or s.model.name
@@ -138,7 +142,6 @@ def hierarchy(s: Snapshot, root: str, page: str, locate, depth: int = 2) -> str:
         kids = [records[c] for c in records[path].children]
         i = 0
         while i < len(kids):
-            run = [k for k in kids[i:] if k.kind == kids[i].kind and k.total_params == kids[i].total_params]
             j = i
             while j < len(kids) and kids[j].kind == kids[i].kind and kids[j].total_params == kids[i].total_params:
                 j += 1
@@ -155,39 +158,68 @@ def hierarchy(s: Snapshot, root: str, page: str, locate, depth: int = 2) -> str:
                     walk(m.path, child, level + 1)
             i = j
         for p in (p for p in s.parameters if p.module == path):
-            g.edge(nid, g.node(f"{p.name.rpartition('.')[2]}\n{_shape(p.shape)}", "param",
-                               href(page, f"models/{s.model.slug}/parameters/index.md", p.name.replace('.', '-')), p.name))
+            g.edge(nid, g.node(f"{p.name.rpartition('.')[2]}\n{_shape(p.shape)}", "param", url(p.name), p.name))
 
     top = records[root]
     walk(root, g.node(label(top), "io", url(root), root or s.model.name), 0)
     return g.source()
 
 
-def dataflow(s: Snapshot, page: str, locate) -> str:
-    """Both towers step by step with the captured shapes on the edges, meeting at the similarity."""
-    g = Graph(f"{s.model.slug}:dataflow")
+def dataflow(s: Snapshot, page: str, where, last: int | None = None) -> str:
+    """Both towers step by step with the captured shapes on the edges, meeting at the similarity.
 
-    def url(path: str) -> str:
-        target, fragment = locate(s, path)
-        return href(page, target, fragment)
-
+    `where(name)` gives (page, fragment) for a module or parameter name, or for a step with no module.
+    """
+    g = Graph(f"{s.model.slug}:{'projection' if last else 'dataflow'}")
     ends = {}
     for tower, recipe, title, path in (("image", "forward_image", "image tower", "visual"),
                                        ("text", "forward_text", "text tower", "transformer")):
         steps = s.recipe(recipe).result["steps"]
-        g.raw(f"  subgraph cluster_{tower} {{ label={quote(title)}; color=\"#bbbbbb\"; style=rounded; URL={quote(url(path))};")
+        steps = steps[-last:] if last else steps
+        g.raw(f"  subgraph cluster_{tower} {{")
+        g.raw(f"  graph [label={quote(title)} color=\"#bbbbbb\" style=rounded];")
         prev = None
         for st in steps:
-            nid = g.node(st["label"], "op")
+            module = st.get("module")
+            target = where(module) if module else where(f"#{tower}")
+            nid = g.node(st["label"], "node" if module else "op", href(page, *target), module or st["label"])
             if prev:
                 g.edge(prev[0], nid, prev[1])
             prev = (nid, _shape(st["shape"]))
         g.raw("  }")
         ends[tower] = prev
     logits = s.recipe("logits").result
-    sim = g.node("exp(logit_scale) * image @ text.T", "op", url("") if False else None)
+    sim = g.node("similarity\nexp(logit_scale) * image @ text.T", "op", href(page, *where("logit_scale")), "logit_scale")
     g.edge(ends["image"][0], sim, ends["image"][1])
     g.edge(ends["text"][0], sim, ends["text"][1])
-    out = g.node("logits_per_image", "io")
+    out = g.node("logits_per_image", "io", href(page, *where("#similarity")))
     g.edge(sim, out, _shape(logits["logits_per_image_shape"]))
+    return g.source()
+
+
+def parameters(s: Snapshot, page: str, where) -> str:
+    """Where the parameters are: each top-level part and tower with its count and share, raw ones included."""
+    g = Graph(f"{s.model.slug}:parameters")
+    g.raw("  graph [rankdir=LR];")
+    records = {m.path: m for m in s.modules}
+    total = records[""].total_params
+
+    def share(n: int) -> str:
+        return f"{n:,} ({100 * n / total:.1f}%)"
+
+    root = g.node(f"{s.model.name}\n{total:,} parameters", "io", href(page, *where("")))
+    for child in records[""].children:
+        m = records[child]
+        nid = g.node(f"{child}\n{m.kind}\n{share(m.total_params)}", "", href(page, *where(child)), child)
+        g.edge(root, nid)
+        for grand in m.children:
+            gm = records[grand]
+            if gm.total_params:
+                g.edge(nid, g.node(f"{grand.rpartition('.')[2]}\n{share(gm.total_params)}", "",
+                                   href(page, *where(grand)), grand))
+        for p in (p for p in s.parameters if p.module == child):
+            g.edge(nid, g.node(f"{p.name.rpartition('.')[2]}\n{_shape(p.shape)}\n{share(p.count)}", "param",
+                               href(page, *where(p.name)), p.name))
+    for p in (p for p in s.parameters if p.module == ""):
+        g.edge(root, g.node(f"{p.name}\n{_shape(p.shape)}\n{share(p.count)}", "param", href(page, *where(p.name)), p.name))
     return g.source()

@@ -58,27 +58,54 @@ class Linker:
         return relative(self.page, f"{P.model_dir(self.s)}/{kind}/index.md")
 
 
+def where(s: Snapshot):
+    """name -> (page, fragment): modules by their page or anchor, parameters by their ledger row,
+    and '#image', '#text', '#similarity' by the forward page's sections."""
+    modules = {m.path for m in s.modules}
+    params = {p.name for p in s.parameters}
+
+    def find(name: str) -> tuple[str, str | None]:
+        if name.startswith("#"):
+            return f"{P.model_dir(s)}/forward/index.md", name[1:]
+        if name in modules:
+            return P.locate(s, name)
+        if name in params:
+            return P.parameters_page(s), name.replace(".", "-")
+        raise RenderError(f"diagram refers to {name!r}, which is neither a module nor a parameter of {s.model.name}")
+    return find
+
+
 class DiagramMaker:
     """Called from templates: draws a diagram once, stores SVG/PDF/DOT under a stable name, returns Markdown."""
 
-    def __init__(self, s: Snapshot, page: str, dot, files: dict[str, bytes]):
-        self.s, self.page, self.dot, self.files = s, page, dot, files
+    def __init__(self, s: Snapshot, page: str, dot, files: dict[str, bytes], registry: list):
+        self.s, self.page, self.dot, self.files, self.registry = s, page, dot, files, registry
 
     def __call__(self, root: str, kind: str = "hierarchy", caption: str = "", depth: int = 2) -> str:
         if self.dot is None:
             return ""
         name = f"{root or 'model'}.{kind}"
         base = f"figures/{self.s.model.slug}/{name}"
-        source = D.dataflow(self.s, self.page, P.locate) if kind == "dataflow" else \
-            D.hierarchy(self.s, root, self.page, P.locate, depth)
+        find = where(self.s)
+        if kind == "dataflow":
+            source = D.dataflow(self.s, self.page, find)
+        elif kind == "projection":
+            source = D.dataflow(self.s, self.page, find, last=4)
+        elif kind == "parameters":
+            source = D.parameters(self.s, self.page, find)
+        else:
+            source = D.hierarchy(self.s, root, self.page, find, depth)
         svg = self.dot.render(base, source, "svg")
         if base + ".svg" not in self.files:
             self.files[base + ".dot"] = source.encode()
             self.files[base + ".svg"] = svg
             self.files[base + ".pdf"] = self.dot.render(base, source, "pdf")
+            self.registry.append({"model": self.s.model.name, "name": name, "base": base, "caption": caption,
+                                  "page": self.page})
         downloads = " · ".join(f"[{fmt.upper()}]({relative(self.page, base + '.' + fmt)})" for fmt in ("svg", "pdf", "dot"))
-        return (f'<figure class="clip-diagram">\n<div class="clip-diagram-svg">\n{D.inline(svg)}\n</div>\n'
-                f"<figcaption>{caption}</figcaption>\n</figure>\n\nDownload `{name}`: {downloads}\n")
+        return (f'<figure class="clip-diagram" id="figure-{name.replace(".", "-")}">\n<div class="clip-diagram-svg">\n'
+                f"{D.inline(svg)}\n</div>\n<figcaption>{caption}</figcaption>\n</figure>\n\n"
+                f"Figure `{base}`: {downloads} (the SVG link opens it full size)\n")
 
 
 def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[str],
@@ -89,7 +116,7 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
     others = [snapshots[name] for name in compared if name in snapshots]
     everyone = full + [o for o in others if o.model.name not in documented]
     common = {"documented": full, "everyone": everyone}
-    nav: list[tuple[int, str, str]] = []
+    registry: list[dict] = []
 
     def emit(page: P.Page, s: Snapshot | None, extra: dict | None = None) -> None:
         context = {**common, **page.context, **(extra or {}), "page": page.path, "title": page.title,
@@ -97,7 +124,7 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
         if s is not None:
             context.update(s=s, model=s.model, arch=s.model.arch, weights=s.weights, prov=s.provenance,
                            to=Linker(s, page.path), module_pages=P.module_pages(s),
-                           diagram=DiagramMaker(s, page.path, diagrams, files))
+                           diagram=DiagramMaker(s, page.path, diagrams, files, registry))
         files[page.path] = render_template(env, page.template, context).encode("utf-8")
 
     for s in full:
@@ -115,6 +142,9 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
              {"vit": vit, "rn": rn})
     files.update(plots.activations(full[0]))
     emit(P.Page("concepts/quickgelu/index.md", "activations.md.j2", "QuickGELU vs GELU"), full[0])
+    emit(P.Page("figures/index.md", "figures.md.j2", "Figures"), full[0], {"figures": registry})
+    if diagrams is not None:
+        log.info("Graphviz: %d diagrams, %d dot runs, %.2f s", len(registry), diagrams.runs, diagrams.seconds)
     files["SUMMARY.md"] = render_template(env, "SUMMARY.md.j2", {
         **common, "page": "SUMMARY.md", "pages_of": P.model_pages, "compare": (vit, rn) if vit and rn else None,
     }).encode("utf-8")

@@ -1,15 +1,15 @@
 #: The text tower, one operation at a time, for every configured prompt.
 with torch.no_grad():
-    tokens = step("clip.tokenize(prompts)", clip.tokenize(prompts))         # [P, context_length]
-    x = step("token_embedding", model.token_embedding(tokens))              # [P, context_length, width]
-    x = step("add positional_embedding", x + model.positional_embedding)
+    tokens = step("clip.tokenize(prompts)", clip.tokenize(prompts))  # [P, context_length]
+    x = step("token_embedding", model.token_embedding(tokens), "token_embedding")  # [P, context_length, width]
+    x = step("add positional_embedding", x + model.positional_embedding, "positional_embedding")
     x = step("permute NLD -> LND", x.permute(1, 0, 2))
-    x = step("transformer: all resblocks (causal)", model.transformer(x))
+    x = step("transformer: all resblocks (causal)", model.transformer(x), "transformer")
     x = step("permute LND -> NLD", x.permute(1, 0, 2))
-    x = step("ln_final", model.ln_final(x))
+    x = step("ln_final", model.ln_final(x), "ln_final")
     eot = tokens.argmax(dim=-1)  # the end-of-text token has the largest id in the vocabulary
     x = step("features at the EOT token", x[torch.arange(x.shape[0]), eot])
-    x = step("@ text_projection", x @ model.text_projection)
+    x = step("@ text_projection", x @ model.text_projection, "text_projection")
     features = step("divide by the L2 norm", x / x.norm(dim=-1, keepdim=True))
 
     reference = model.encode_text(tokens)
