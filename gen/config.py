@@ -30,7 +30,7 @@ def _sample_data(name: str) -> Path:
 
 @dataclass(frozen=True)
 class Config:
-    models: tuple[str, ...] = ("ViT-B/32",)      # documented in full, one page family each
+    models: tuple[str, ...] = ("ViT-B/32", "RN50")  # documented in full, one page family each
     compare: tuple[str, ...] = ("RN50",)         # captured for the ViT-vs-ResNet comparison
     weights: str = "auto"                        # auto | pretrained | random
     checkpoints: Mapping[str, Path] = field(default_factory=dict)  # model name -> local file
@@ -57,6 +57,8 @@ def _as_list(value: Any, key: str) -> list:
 
 def _check_models(names: list[str], key: str, allow_empty: bool = False) -> tuple[str, ...]:
     known = archs.available_models()
+    if names == ["all"]:
+        return tuple(known)
     for name in names:
         if name not in known:
             raise ConfigError(

@@ -26,7 +26,7 @@ FULL_CHAINS = [
     ["pca"], ["activations"],
     ["freeze_visual"], ["unfreeze_last"], ["replace_projection", "alignment_check"],
 ]
-STRUCTURE_CHAINS = [["print_model"], ["print_visual"], ["parameter_count"]]
+STRUCTURE_CHAINS = [["print_model"], ["print_visual"], ["parameter_count"], ["forward_image"]]
 MUTATING = {"freeze_visual", "unfreeze_last", "replace_projection"}
 
 
@@ -118,7 +118,7 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
     chains = FULL_CHAINS if scope == "full" else STRUCTURE_CHAINS
     log.info("  %s: running %d recipes", plan.model, sum(len(c) for c in chains))
     torch.manual_seed(cfg.seed)
-    recipes = run.run_all(chains, namespace, plan.model, MUTATING)
+    recipes = run.run_all(chains, namespace, plan.model, MUTATING, arch.kind)
     ordered = {name: recipes[name] for chain in chains for name in chain}
     ordered["_helpers"] = run.Recipe(name="_helpers", source=run.source("_helpers"), stdout="", result={})
 

@@ -14,9 +14,15 @@ from gen.snapshot import Recipe
 RECIPES = Path(__file__).parent / "recipes"
 
 
-def source(name: str) -> str:
+def recipe_file(name: str, kind: str | None = None) -> Path:
+    """`name_<kind>.py` when the image encoder needs its own version (e.g. `forward_image_resnet.py`)."""
+    special = RECIPES / f"{name}_{kind}.py"
+    return special if kind and special.is_file() else RECIPES / f"{name}.py"
+
+
+def source(name: str, kind: str | None = None) -> str:
     """The code shown on the site: the recipe file without its `#:` header lines."""
-    text = (RECIPES / f"{name}.py").read_text()
+    text = recipe_file(name, kind).read_text()
     return "\n".join(line for line in text.splitlines() if not line.startswith("#:")).strip("\n") + "\n"
 
 
@@ -33,18 +39,19 @@ def _plain(value):
     raise TypeError(f"recipe result holds a {type(value).__name__}; store plain numbers, strings and lists")
 
 
-def run_chain(names: list[str], namespace: dict, model_name: str) -> list[Recipe]:
+def run_chain(names: list[str], namespace: dict, model_name: str, kind: str | None = None) -> list[Recipe]:
     """Run recipes one after another in one namespace (later ones see earlier ones' changes)."""
     ns = dict(namespace)
     recipes = []
     for name in names:
         ns["result"] = {}
         out = io.StringIO()
-        code = source(name)
+        code = source(name, kind)
+        path = recipe_file(name, kind)
         try:
             with contextlib.redirect_stdout(out):
                 exec(compile(source("_helpers"), str(RECIPES / "_helpers.py"), "exec"), ns)
-                exec(compile(code, str(RECIPES / f"{name}.py"), "exec"), ns)
+                exec(compile(code, str(path), "exec"), ns)
             result = _plain(ns["result"])
             json.dumps(result)
         except Exception as err:
@@ -56,13 +63,14 @@ def run_chain(names: list[str], namespace: dict, model_name: str) -> list[Recipe
     return recipes
 
 
-def run_all(chains: list[list[str]], namespace: dict, model_name: str, mutating: set[str]) -> dict[str, Recipe]:
+def run_all(chains: list[list[str]], namespace: dict, model_name: str, mutating: set[str],
+            kind: str | None = None) -> dict[str, Recipe]:
     """Each chain that changes the model gets its own deep copy; the others share the original."""
     results: dict[str, Recipe] = {}
     for chain in chains:
         ns = dict(namespace)
         if mutating & set(chain):
             ns["model"] = copy.deepcopy(namespace["model"])
-        for recipe in run_chain(chain, ns, model_name):
+        for recipe in run_chain(chain, ns, model_name, kind):
             results[recipe.name] = recipe
     return results

@@ -23,7 +23,12 @@ def access(path: str, root: str = "model") -> str:
     """'visual.transformer.resblocks.0' -> 'model.visual.transformer.resblocks[0]'."""
     out = root
     for part in path.split(".") if path else []:
-        out += f"[{part}]" if part.isdigit() else f".{part}"
+        if part.isdigit():
+            out += f"[{part}]"
+        elif part.isidentifier():
+            out += f".{part}"
+        else:  # e.g. the "-1" pooling layer in a Bottleneck's downsample
+            out = f'getattr({out}, "{part}")'
     return out
 
 

@@ -25,9 +25,15 @@ def module_pages(s: Snapshot) -> dict[str, str]:
     pages = {"": f"{base}/index.md", "visual": f"{base}/visual/index.md", "transformer": f"{base}/transformer/index.md"}
     if s.model.kind == "vit":
         pages["visual.transformer"] = f"{base}/visual/transformer/index.md"
+    else:
+        pages["visual.attnpool"] = f"{base}/visual/attnpool/index.md"
     for record in s.modules:
         parts = record.path.split(".")
-        if record.kind == "ResidualAttentionBlock":
+        on_own_page = (
+            record.kind in ("ResidualAttentionBlock", "Bottleneck")
+            or (s.model.kind == "resnet" and len(parts) == 2 and parts[0] == "visual" and parts[1].startswith("layer"))
+        )
+        if on_own_page:
             pages[record.path] = f"{base}/{'/'.join(parts)}/index.md"
     return pages
 
@@ -48,15 +54,8 @@ def parameters_page(s: Snapshot) -> str:
 def model_pages(s: Snapshot) -> list[Page]:
     base = model_dir(s)
     arch = s.model.arch
-    out = [
-        Page(f"{base}/index.md", "model.md.j2", s.model.name),
-        Page(f"{base}/visual/index.md", "visual_vit.md.j2", "Image encoder", weights=True),
-        Page(f"{base}/visual/transformer/index.md", "transformer.md.j2", "Image transformer",
-             {"tower": "visual", "prefix": "visual.transformer"}),
-    ]
-    for i in range(arch.vision_layers):
-        out.append(Page(f"{base}/visual/transformer/resblocks/{i}/index.md", "block.md.j2", f"Image block {i}",
-                        {"tower": "visual", "prefix": "visual.transformer", "index": i}, weights=True))
+    out = [Page(f"{base}/index.md", "model.md.j2", s.model.name)]
+    out += vit_pages(s) if s.model.kind == "vit" else resnet_pages(s)
     out += [
         Page(f"{base}/text/index.md", "text.md.j2", "Text encoder"),
         Page(f"{base}/transformer/index.md", "transformer.md.j2", "Text transformer",
@@ -72,6 +71,34 @@ def model_pages(s: Snapshot) -> list[Page]:
         Page(f"{base}/forward/index.md", "forward.md.j2", "Forward pass"),
         Page(f"{base}/similarity/index.md", "similarity.md.j2", "Similarity & logit scale", weights=True),
         Page(f"{base}/fine-tuning/index.md", "fine_tuning.md.j2", "Freezing & replacing", weights=True),
-        Page(f"{base}/vision-vs-text/index.md", "vision_vs_text.md.j2", "Vision vs text transformer"),
+        Page(f"{base}/vision-vs-text/index.md", "vision_vs_text.md.j2",
+             "Vision vs text transformer" if s.model.kind == "vit" else "Image vs text encoder"),
     ]
+    return out
+
+
+def vit_pages(s: Snapshot) -> list[Page]:
+    base = model_dir(s)
+    out = [
+        Page(f"{base}/visual/index.md", "visual_vit.md.j2", "Image encoder", weights=True),
+        Page(f"{base}/visual/transformer/index.md", "transformer.md.j2", "Image transformer",
+             {"tower": "visual", "prefix": "visual.transformer"}),
+    ]
+    for i in range(s.model.arch.vision_layers):
+        out.append(Page(f"{base}/visual/transformer/resblocks/{i}/index.md", "block.md.j2", f"Image block {i}",
+                        {"tower": "visual", "prefix": "visual.transformer", "index": i}, weights=True))
+    return out
+
+
+def resnet_pages(s: Snapshot) -> list[Page]:
+    base = model_dir(s)
+    out = [Page(f"{base}/visual/index.md", "visual_resnet.md.j2", "Image encoder", weights=True)]
+    for stage, blocks in enumerate(s.model.arch.vision_layers, start=1):
+        prefix = f"visual.layer{stage}"
+        out.append(Page(f"{base}/visual/layer{stage}/index.md", "stage.md.j2", f"Stage layer{stage}",
+                        {"prefix": prefix, "stage": stage}))
+        for j in range(blocks):
+            out.append(Page(f"{base}/visual/layer{stage}/{j}/index.md", "bottleneck.md.j2", f"layer{stage}.{j}",
+                            {"prefix": prefix, "stage": stage, "index": j}, weights=True))
+    out.append(Page(f"{base}/visual/attnpool/index.md", "attnpool.md.j2", "Attention pooling", weights=True))
     return out

@@ -7,6 +7,7 @@ print("\nlogit_scale:", model.logit_scale)
 print("logit_scale.exp():", model.logit_scale.exp().item())
 
 result["visual_proj_shape"] = list(model.visual.proj.shape)
+result["visual_proj_name"] = "visual.proj"
 result["text_projection_shape"] = list(model.text_projection.shape)
 result["logit_scale"] = model.logit_scale.item()
 result["logit_scale_exp"] = model.logit_scale.exp().item()

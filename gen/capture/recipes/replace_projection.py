@@ -6,3 +6,4 @@ print("new visual.proj", tuple(model.visual.proj.shape))
 print(model.visual.proj)
 result["shape"] = list(model.visual.proj.shape)
 result["count"] = model.visual.proj.numel()
+result["name"] = "visual.proj"

@@ -17,3 +17,4 @@ result["unfrozen"] = unfrozen
 result["trainable_visual"] = trainable
 result["first"] = first
 result["blocks"] = blocks
+result["stage"] = "visual.transformer.resblocks"

@@ -1,0 +1,21 @@
+#: Freeze the image encoder, then let the last `unfreeze_last` bottleneck blocks train again.
+for param in model.visual.parameters():
+    param.requires_grad = False
+
+stage = model.visual.layer4
+blocks = len(stage)
+first = blocks - unfreeze_last
+for name, param in model.visual.named_parameters():
+    parts = name.split(".")
+    if parts[0] == "layer4" and int(parts[1]) >= first:
+        param.requires_grad = True
+        print("Unfreezing:", name)
+
+unfrozen = [name for name, param in model.visual.named_parameters() if param.requires_grad]
+trainable = sum(p.numel() for p in model.visual.parameters() if p.requires_grad)
+print(f"\n{len(unfrozen)} parameter tensors ({trainable:,} values) of layer4 blocks {first}..{blocks - 1} train again")
+result["unfrozen"] = unfrozen
+result["trainable_visual"] = trainable
+result["first"] = first
+result["blocks"] = blocks
+result["stage"] = "visual.layer4"
