@@ -37,6 +37,20 @@ def snapshots(cfg: Config) -> dict[str, Snapshot]:
     return out
 
 
+def catalog(cfg: Config):
+    """Architecture facts of all nine variants (meta device), cached like Snapshots."""
+    path = cache.catalog_path(cfg)
+    found = cache.read_catalog(path)
+    if found is None:
+        from gen.capture.catalog import take_catalog
+        from gen.snapshot import SCHEMA, Catalog
+
+        log.info("Capturing the architecture catalog of all variants")
+        found = Catalog(SCHEMA, take_catalog())
+        cache.write_atomic(path, found.to_json().encode("utf-8"))
+    return found
+
+
 def generate(cfg: Config) -> dict[str, bytes]:
     """All generated files of the site, in memory: nothing is written if any step fails."""
     from gen.render import site
@@ -44,7 +58,7 @@ def generate(cfg: Config) -> dict[str, bytes]:
     started = time.monotonic()
     dot = diagrams.Dot(cfg.cache / "figures")  # fails at once, saying how to install Graphviz
     snaps = {name: _with_graphviz(s, dot.version) for name, s in snapshots(cfg).items()}
-    files = site.site(snaps, list(cfg.models), list(cfg.compare), dot)
+    files = site.site(snaps, list(cfg.models), list(cfg.compare), dot, catalog(cfg), [list(p) for p in cfg.diffs])
     log.info("Generated %d files in %.1f s", len(files), time.monotonic() - started)
     return files
 

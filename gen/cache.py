@@ -51,6 +51,24 @@ def key(plan: WeightsPlan, cfg: Config, scope: str) -> str:
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]
 
 
+def catalog_path(cfg: Config) -> Path:
+    facts = {"schema": SCHEMA, "clip": [_version("clip-anytorch"), _version("clip"), _version("openai-clip")],
+             "torch": _version("torch"), "code": code_version()}
+    return cfg.cache / "catalog" / f"catalog-{hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]}.json"
+
+
+def read_catalog(path: Path):
+    from gen.snapshot import Catalog
+
+    if not path.is_file():
+        return None
+    try:
+        return Catalog.from_json(path.read_text(encoding="utf-8"))
+    except Exception as err:
+        log.warning("Cache entry %s is unreadable (%s); capturing again.", path, err)
+        return None
+
+
 def path_for(cfg: Config, plan: WeightsPlan, scope: str) -> Path:
     slug = plan.model.lower().replace("/", "-").replace("@", "-")
     return cfg.cache / "snapshots" / f"{slug}-{key(plan, cfg, scope)}.json"

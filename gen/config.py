@@ -38,6 +38,7 @@ class Config:
     images: tuple[Path, ...] = ()                # sample images; the first one is "the" image
     prompts: tuple[str, ...] = DEFAULT_PROMPTS   # text side of the forward pass
     cache: Path = ROOT / ".cache" / "clip-docs"  # Snapshot and figure cache
+    diffs: tuple[tuple[str, str], ...] = (("ViT-B/32", "ViT-B/16"),)  # per-module diff pages
     seed: int = 0                                # random-mode initialisation seed
     unfreeze_last: int = 2                       # fine-tuning recipe: image blocks to unfreeze
     replacement_width: int = 256                 # fine-tuning recipe: new projection width
@@ -104,6 +105,11 @@ def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[st
     cfg = replace(cfg, compare=_check_models(_as_list(raw.get("compare", list(cfg.compare)), "compare"),
                                              "extra.clip_docs.compare", allow_empty=True))
 
+    if "diffs" in raw:
+        pairs = raw["diffs"] or []
+        if not isinstance(pairs, list) or not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs):
+            raise ConfigError("extra.clip_docs.diffs must be a list of model pairs, e.g. [[ViT-B/32, ViT-B/16]].")
+        cfg = replace(cfg, diffs=tuple(_check_models(list(p), "extra.clip_docs.diffs") for p in pairs))
     weights, key_w = raw.get("weights", cfg.weights), "extra.clip_docs.weights"
     if env.get("CLIP_DOCS_WEIGHTS"):
         weights, key_w = env["CLIP_DOCS_WEIGHTS"], "CLIP_DOCS_WEIGHTS"

@@ -92,6 +92,45 @@ class Inputs:
 
 
 @dataclass(frozen=True)
+class CatalogEntry:
+    """One variant's architecture facts, captured without weights on the meta device."""
+    name: str
+    slug: str
+    kind: str
+    arch: ArchConfig
+    params_total: int
+    params_image: int          # model.visual
+    params_text_encoder: int   # embeddings, text blocks, ln_final, text_projection
+    params_text_blocks: int    # model.transformer only
+    flops_image: int           # encode_image on one image at native resolution
+    flops_text: int            # encode_text on one full-length prompt
+    modules: tuple[tuple[str, str, int], ...]        # (path, class, parameters)
+    parameters: tuple[tuple[str, Shape], ...]        # (name, shape)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    schema: int
+    entries: tuple[CatalogEntry, ...]
+
+    def entry(self, name: str) -> CatalogEntry:
+        for e in self.entries:
+            if e.name == name:
+                return e
+        raise KeyError(f"{name!r} is not in the catalog")
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=1) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> "Catalog":
+        data = json.loads(text)
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"catalog schema {data.get('schema')!r}, expected {SCHEMA}")
+        return _decode(cls, data)
+
+
+@dataclass(frozen=True)
 class Snapshot:
     schema: int
     scope: str                 # "full" (page family) | "structure" (comparison only)

@@ -106,7 +106,7 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
         image_input = preprocess(image).unsqueeze(0)
         text_input = clip.tokenize(list(cfg.prompts))
     log.info("  %s: forward pass with hooks", plan.model)
-    seen, flops = modules.forward_with_records(model, image_input, text_input)
+    seen, flops = modules.forward_with_records(model, lambda: model(image_input, text_input))
     module_records = modules.module_records(model, seen, flops)
     param_records = modules.param_records(model)
 

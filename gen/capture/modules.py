@@ -54,11 +54,11 @@ def attention_matmul_flops(shapes: dict) -> int:
     return 2 * 2 * batch * length * length * width
 
 
-def forward_with_records(model: nn.Module, image: torch.Tensor, text: torch.Tensor):
-    """Run model(image, text) once; return (per-module shapes, per-module FLOPs)."""
+def forward_with_records(model: nn.Module, run):
+    """Call `run()` (a forward pass of `model`) once; return (per-module shapes, per-module FLOPs)."""
     with recording(model) as seen, torch.no_grad(), FlopCounterMode(display=False) as counter:
         try:
-            model(image, text)
+            run()
         except Exception as err:
             done = sorted(seen, key=lambda p: seen[p]["order"])
             last = done[-1] if done else "(none)"
@@ -69,7 +69,7 @@ def forward_with_records(model: nn.Module, image: torch.Tensor, text: torch.Tens
     counts = counter.get_flop_counts()
     flops = {}
     for path, _ in model.named_modules():
-        key = f"{root}.{path}" if path else root
+        key = f"{root}.{path}" if path else "Global"  # everything counted, whichever method ran
         flops[path] = int(sum(counts.get(key, {}).values()))
     # add the attention matmuls to each attention module and every ancestor
     for path, module in model.named_modules():

@@ -10,6 +10,7 @@ import jinja2
 
 from gen.errors import RenderError
 from gen.render import diagrams as D
+from gen.render import diff as diff_mod
 from gen.render import pages as P
 from gen.render import plots
 from gen.render.env import make_env, relative
@@ -109,13 +110,14 @@ class DiagramMaker:
 
 
 def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[str],
-         diagrams=None) -> dict[str, bytes]:
+         diagrams=None, catalog=None, diffs: list[list[str]] | None = None) -> dict[str, bytes]:
     env = make_env()
     files: dict[str, bytes] = {}
     full = [snapshots[name] for name in documented]
     others = [snapshots[name] for name in compared if name in snapshots]
     everyone = full + [o for o in others if o.model.name not in documented]
-    common = {"documented": full, "everyone": everyone}
+    common = {"documented": full, "everyone": everyone, "catalog": catalog,
+              "documented_names": [d.model.name for d in full]}
     registry: list[dict] = []
 
     def emit(page: P.Page, s: Snapshot | None, extra: dict | None = None) -> None:
@@ -136,16 +138,26 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
     emit(P.Page("models/index.md", "models_index.md.j2", "All variants"), full[0])
     vit = next((x for x in everyone if x.model.kind == "vit"), None)
     rn = next((x for x in everyone if x.model.kind == "resnet"), None)
+    comparisons = []
     if vit and rn:
         path = f"compare/{vit.model.slug}-vs-{rn.model.slug}/index.md"
+        d = diff_mod.diff(catalog.entry(vit.model.name), catalog.entry(rn.model.name)) if catalog else None
         emit(P.Page(path, "compare_vit_resnet.md.j2", f"{vit.model.name} vs {rn.model.name}"), vit,
-             {"vit": vit, "rn": rn})
+             {"vit": vit, "rn": rn, "d": d})
+        comparisons.append((f"{vit.model.name} vs {rn.model.name}", path))
+    for a, b in (diffs or []) if catalog else []:
+        ea, eb = catalog.entry(a), catalog.entry(b)
+        path = f"compare/{ea.slug}-vs-{eb.slug}/index.md"
+        if any(path == p for _, p in comparisons):
+            continue
+        emit(P.Page(path, "diff.md.j2", f"{a} vs {b}"), full[0], {"d": diff_mod.diff(ea, eb)})
+        comparisons.append((f"{a} vs {b}", path))
     files.update(plots.activations(full[0]))
     emit(P.Page("concepts/quickgelu/index.md", "activations.md.j2", "QuickGELU vs GELU"), full[0])
     emit(P.Page("figures/index.md", "figures.md.j2", "Figures"), full[0], {"figures": registry})
     if diagrams is not None:
         log.info("Graphviz: %d diagrams, %d dot runs, %.2f s", len(registry), diagrams.runs, diagrams.seconds)
     files["SUMMARY.md"] = render_template(env, "SUMMARY.md.j2", {
-        **common, "page": "SUMMARY.md", "pages_of": P.model_pages, "compare": (vit, rn) if vit and rn else None,
+        **common, "page": "SUMMARY.md", "pages_of": P.model_pages, "comparisons": comparisons,
     }).encode("utf-8")
     return dict(sorted(files.items()))

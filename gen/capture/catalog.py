@@ -1,0 +1,53 @@
+"""Architecture facts for every CLIP variant, captured on torch's meta device (no weights, no memory)."""
+from __future__ import annotations
+
+import logging
+
+import torch
+from torch import nn
+
+from gen import archs
+from gen.capture.modules import forward_with_records
+from gen.snapshot import CatalogEntry
+
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+
+
+def _count(params) -> int:
+    return sum(p.numel() for p in params)
+
+
+def entry(name: str) -> CatalogEntry:
+    import clip
+
+    arch = archs.KNOWN[name]
+    with torch.device("meta"):
+        model = clip.model.CLIP(**arch.as_kwargs()).eval()
+        image = torch.zeros(1, 3, arch.image_resolution, arch.image_resolution)
+        text = torch.zeros(1, arch.context_length, dtype=torch.long)
+    _, image_flops = forward_with_records(model, lambda: model.encode_image(image))
+    _, text_flops = forward_with_records(model, lambda: model.encode_text(text))
+    text_encoder = [model.token_embedding.weight, model.positional_embedding, *model.transformer.parameters(),
+                    *model.ln_final.parameters(), model.text_projection]
+    return CatalogEntry(
+        name=name,
+        slug=archs.slug(name),
+        kind=arch.kind,
+        arch=arch,
+        params_total=_count(model.parameters()),
+        params_image=_count(model.visual.parameters()),
+        params_text_encoder=_count(text_encoder),
+        params_text_blocks=_count(model.transformer.parameters()),
+        flops_image=image_flops[""],
+        flops_text=text_flops[""],
+        modules=tuple((path, type(m).__name__, _count(m.parameters())) for path, m in model.named_modules()),
+        parameters=tuple((n, tuple(p.shape)) for n, p in model.named_parameters()),
+    )
+
+
+def take_catalog() -> tuple[CatalogEntry, ...]:
+    out = []
+    for name in archs.available_models():
+        log.info("  catalog: %s on the meta device", name)
+        out.append(entry(name))
+    return tuple(out)
