@@ -51,20 +51,54 @@ def catalog(cfg: Config):
     return found
 
 
+def baselines(cfg: Config, current: dict[str, Snapshot]) -> dict[str, tuple[Snapshot, str]]:
+    """Earlier Snapshots to compare with, by documented model name: {name: (snapshot, label)}."""
+    from gen.errors import ConfigError
+
+    if cfg.baseline is None:
+        return {}
+
+    def read(path: Path) -> Snapshot:
+        try:
+            return Snapshot.from_json(path.read_text(encoding="utf-8"))
+        except Exception as err:
+            raise ConfigError(
+                f"Baseline {str(path)!r} is not a Snapshot this version can read ({err}); write one with "
+                f"`python -m gen --snapshot-out DIR` and point extra.clip_docs.baseline at it."
+            ) from None
+
+    out = {}
+    if cfg.baseline.is_dir():
+        for name in cfg.models:
+            candidate = cfg.baseline / f"{current[name].model.slug}.json"
+            if candidate.is_file():
+                out[name] = (read(candidate), candidate.name)
+    else:
+        old = read(cfg.baseline)
+        name = old.model.name if old.model.name in cfg.models else cfg.models[0]
+        out[name] = (old, cfg.baseline.name)
+    return out
+
+
 def generate(cfg: Config) -> dict[str, bytes]:
     """All generated files of the site, in memory: nothing is written if any step fails."""
     from gen.render import site
 
     started = time.monotonic()
     dot = diagrams.Dot(cfg.cache / "figures")  # fails at once, saying how to install Graphviz
-    snaps = {name: _with_graphviz(s, dot.version) for name, s in snapshots(cfg).items()}
-    files = site.site(snaps, list(cfg.models), list(cfg.compare), dot, catalog(cfg), [list(p) for p in cfg.diffs])
+    from gen.capture_facts import generator_version
+
+    generator = generator_version()
+    snaps = {name: _with_build_facts(s, dot.version, generator) for name, s in snapshots(cfg).items()}
+    files = site.site(snaps, list(cfg.models), list(cfg.compare), dot, catalog(cfg), [list(p) for p in cfg.diffs],
+                      baselines(cfg, snaps))
     log.info("Generated %d files in %.1f s", len(files), time.monotonic() - started)
     return files
 
 
-def _with_graphviz(s: Snapshot, version: str) -> Snapshot:
-    return dataclasses.replace(s, provenance=dataclasses.replace(s.provenance, graphviz=version))
+def _with_build_facts(s: Snapshot, graphviz: str, generator: str) -> Snapshot:
+    """Facts of this build rather than of the capture: a cached Snapshot may be older than the code."""
+    return dataclasses.replace(s, provenance=dataclasses.replace(s.provenance, graphviz=graphviz, generator=generator))
 
 
 def write_tree(files: dict[str, bytes], out: Path) -> None:

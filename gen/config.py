@@ -39,6 +39,7 @@ class Config:
     prompts: tuple[str, ...] = DEFAULT_PROMPTS   # text side of the forward pass
     cache: Path = ROOT / ".cache" / "clip-docs"  # Snapshot and figure cache
     diffs: tuple[tuple[str, str], ...] = (("ViT-B/32", "ViT-B/16"),)  # per-module diff pages
+    baseline: Path | None = None                 # earlier Snapshot file, or a folder of them, for "What changed"
     seed: int = 0                                # random-mode initialisation seed
     unfreeze_last: int = 2                       # fine-tuning recipe: image blocks to unfreeze
     replacement_width: int = 256                 # fine-tuning recipe: new projection width
@@ -137,6 +138,14 @@ def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[st
         raise ConfigError("extra.clip_docs.prompts must be a non-empty list of non-empty strings.")
     cfg = replace(cfg, prompts=tuple(prompts))
 
+    if raw.get("baseline"):
+        baseline = path(raw["baseline"])
+        if not baseline.exists():
+            raise ConfigError(
+                f"extra.clip_docs.baseline {str(baseline)!r} does not exist; give a Snapshot file or a folder written "
+                f"by `python -m gen --snapshot-out DIR`, or remove the key."
+            )
+        cfg = replace(cfg, baseline=baseline)
     cache = env.get("CLIP_DOCS_CACHE") or raw.get("cache")
     if cache:
         cfg = replace(cfg, cache=path(cache))

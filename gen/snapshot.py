@@ -141,6 +141,7 @@ class Snapshot:
     modules: tuple[ModuleRecord, ...]
     parameters: tuple[ParamRecord, ...]
     recipes: dict[str, Recipe] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # class name -> source of the documented CLIP classes
 
     # --- lookups used by render -------------------------------------------------------
     def module(self, path: str) -> ModuleRecord:

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import importlib.metadata
+import inspect
 import logging
 import os
 import platform
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 from gen import archs
+from gen.capture_facts import generator_version
 from gen.config import Config
 from gen.errors import CaptureError, ConfigError
 from gen.snapshot import SCHEMA, Inputs, ModelInfo, Provenance, Snapshot, WeightsInfo
@@ -35,18 +35,6 @@ def clip_distribution() -> tuple[str, str]:
     for dist in importlib.metadata.packages_distributions().get("clip", []):
         return dist, importlib.metadata.version(dist)
     return "unknown", "unknown"
-
-
-def generator_version() -> str:
-    root = Path(__file__).resolve().parents[2]
-    try:
-        out = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=root,
-                             capture_output=True, text=True, timeout=10)
-        if out.returncode == 0 and out.stdout.strip():
-            return out.stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        pass
-    return "unknown"
 
 
 def build_time() -> str:
@@ -124,6 +112,9 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
 
     from gen.config import file_sha256
 
+    classes = {type(m) for m in model.modules() if type(m).__module__.startswith("clip")}
+    sources = {cls.__name__: inspect.getsource(cls) for cls in sorted(classes, key=lambda c: c.__name__)}
+
     snapshot = Snapshot(
         schema=SCHEMA,
         scope=scope,
@@ -140,6 +131,7 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
         modules=module_records,
         parameters=param_records,
         recipes=ordered,
+        sources=sources,
     )
     log.info("  %s: captured in %.1f s", plan.model, time.monotonic() - started)
     return snapshot

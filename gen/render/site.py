@@ -10,6 +10,7 @@ import jinja2
 
 from gen.errors import RenderError
 from gen.render import diagrams as D
+from gen.render import changes as changes_mod
 from gen.render import diff as diff_mod
 from gen.render import pages as P
 from gen.render import plots
@@ -110,7 +111,8 @@ class DiagramMaker:
 
 
 def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[str],
-         diagrams=None, catalog=None, diffs: list[list[str]] | None = None) -> dict[str, bytes]:
+         diagrams=None, catalog=None, diffs: list[list[str]] | None = None,
+         baselines: dict | None = None) -> dict[str, bytes]:
     env = make_env()
     files: dict[str, bytes] = {}
     full = [snapshots[name] for name in documented]
@@ -154,6 +156,9 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
         comparisons.append((f"{a} vs {b}", path))
     files.update(plots.activations(full[0]))
     emit(P.Page("concepts/quickgelu/index.md", "activations.md.j2", "QuickGELU vs GELU"), full[0])
+    changes = [changes_mod.compare(old, snapshots[name], label) for name, (old, label) in (baselines or {}).items()]
+    emit(P.Page("changes/index.md", "changes.md.j2", "What changed"), full[0], {"changes": changes})
+    emit(P.Page("provenance/index.md", "provenance.md.j2", "Provenance"), full[0])
     emit(P.Page("figures/index.md", "figures.md.j2", "Figures"), full[0], {"figures": registry})
     if diagrams is not None:
         log.info("Graphviz: %d diagrams, %d dot runs, %.2f s", len(registry), diagrams.runs, diagrams.seconds)

@@ -1,0 +1,124 @@
+"""Benchmark the default site build; prints medians of several runs (no assertions).
+
+    .venv/bin/pip install -r bench/requirements.txt
+    .venv/bin/python bench/bench.py [--runs 3]
+
+Cold build (empty cache), warm build (nothing changed), rebuild after a template edit, a plain
+`mkdocs build` of the same generated Markdown (no generator), peak memory, and, on the same model,
+torchinfo's summary and torchview's graph as reference points.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "CLIP_DOCS_WEIGHTS": "random", "DISABLE_MKDOCS_2_WARNING": "true", "NO_MKDOCS_2_WARNING": "1"}
+# Runs one command and reports its own peak RSS: each measured build is its own child process.
+PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+        "stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)")
+
+
+def timed(cmd: list[str], env: dict, cwd: Path = ROOT) -> tuple[float, int]:
+    """Seconds and peak RSS (MiB) of one command."""
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", PEAK, *cmd], env=env, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if out.returncode != 0:
+        sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{out.stderr}")
+    return elapsed, int(out.stdout.strip()) // 1024
+
+
+def report(label: str, samples: list[tuple[float, int]]) -> float:
+    secs = [s for s, _ in samples]
+    peak = max(m for _, m in samples)
+    print(f"{label:<38} median {statistics.median(secs):6.2f} s   runs {', '.join(f'{s:.2f}' for s in secs)}   peak {peak} MiB")
+    return statistics.median(secs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="clip-docs-bench-"))
+    mkdocs = [str(BIN / "mkdocs"), "build", "-q", "-d", str(work / "site")]
+    try:
+        cold = []
+        for i in range(args.runs):
+            cache = work / f"cache-{i}"
+            cold.append(timed(mkdocs, {**ENV, "CLIP_DOCS_CACHE": str(cache)}))
+        warm_env = {**ENV, "CLIP_DOCS_CACHE": str(work / "cache-0")}
+        warm = [timed(mkdocs, warm_env) for _ in range(args.runs)]
+        template = ROOT / "templates" / "block.md.j2"
+        original = template.read_bytes()
+        edited = []
+        try:
+            for i in range(args.runs):
+                template.write_bytes(original + f"\n{{## bench edit {i} ##}}\n".encode())
+                edited.append(timed(mkdocs, warm_env))
+        finally:
+            template.write_bytes(original)
+        # the same pages, built by MkDocs alone from a folder of Markdown
+        plain = work / "plain"
+        subprocess.run([sys.executable, "-m", "gen", "--out", str(plain / "generated")], env=warm_env, cwd=ROOT,
+                       check=True, capture_output=True)
+        shutil.copytree(ROOT / "docs", plain / "docs")
+        shutil.copytree(plain / "generated", plain / "docs", dirs_exist_ok=True)
+        config = (ROOT / "mkdocs.yml").read_text()
+        config = config.replace("hooks:\n  - gen/mkdocs_hooks.py\n", "")
+        config = config.replace("  - gen-files:\n      scripts:\n        - gen/gen_pages.py\n", "")
+        (plain / "mkdocs.yml").write_text(config)
+        plain_runs = [timed([str(BIN / "mkdocs"), "build", "-q", "-f", str(plain / "mkdocs.yml"), "-d", str(work / "plain-site")], ENV, plain)
+                      for _ in range(args.runs)]
+
+        print(f"default site, {args.runs} runs each, {os.cpu_count()} cores")
+        report("cold build (empty cache)", cold)
+        w = report("warm build (nothing changed)", warm)
+        report("rebuild after a template edit", edited)
+        p = report("plain mkdocs build of the same Markdown", plain_runs)
+        print(f"{'warm / plain':<38} {w / p:.2f}x")
+        probe = subprocess.run([sys.executable, "-X", "importtime", str(BIN / "mkdocs"), "build", "-q", "-d", str(work / "site")],
+                               env=warm_env, cwd=ROOT, capture_output=True, text=True)
+        imported = any(line.rstrip().endswith("| torch") for line in probe.stderr.splitlines())
+        print(f"{'warm build imports torch':<38} {'yes' if imported else 'no'}")
+        reference(args.runs)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def reference(runs: int) -> None:
+    code = f"""
+import statistics, time, torch, clip
+from gen import archs
+torch.manual_seed(0)
+model = clip.model.CLIP(**archs.KNOWN["ViT-B/32"].as_kwargs()).eval()
+image = torch.zeros(1, 3, 224, 224); text = clip.tokenize(["a photo of a hand"])
+def median(fn):
+    out = []
+    for _ in range({runs}):
+        t = time.perf_counter(); fn(); out.append(time.perf_counter() - t)
+    return statistics.median(out)
+try:
+    import torchinfo
+    print(f"{{'torchinfo.summary (ViT-B/32)':<38} median {{median(lambda: torchinfo.summary(model, input_data=[image, text], verbose=0)):6.2f}} s")
+except ImportError:
+    print("torchinfo not installed: pip install -r bench/requirements.txt")
+try:
+    import torchview
+    print(f"{{'torchview.draw_graph (ViT-B/32)':<38} median {{median(lambda: torchview.draw_graph(model, input_data=[image, text], depth=3)):6.2f}} s")
+except ImportError:
+    print("torchview not installed: pip install -r bench/requirements.txt")
+"""
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=ENV, check=False, stderr=subprocess.DEVNULL)
+
+
+if __name__ == "__main__":
+    main()
