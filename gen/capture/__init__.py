@@ -28,6 +28,7 @@ FULL_CHAINS = [
 ]
 STRUCTURE_CHAINS = [["print_model"], ["print_visual"], ["parameter_count"], ["forward_image"]]
 MUTATING = {"freeze_visual", "unfreeze_last", "replace_projection"}
+NEED_ALIGNED = {"logits", "pca"}  # need image and text embeddings of one width
 
 
 def clip_distribution() -> tuple[str, str]:
@@ -80,21 +81,28 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
     from torch import nn
 
     from gen.capture import modules, run
-    from gen.capture.load import load_model
+    from gen.capture.load import load
 
     arch = arch or archs.KNOWN[plan.model]
     check_prompts(cfg.prompts, arch.context_length)
     started = time.monotonic()
     log.info("Capturing %s (%s weights, %s)", plan.model, plan.mode, scope)
     torch.set_num_threads(max(1, min(torch.get_num_threads(), os.cpu_count() or 1)))
-    model, preprocess = load_model(plan, arch)
+    loaded = load(plan, arch)  # a checkpoint's own architecture wins over the table's
+    model, preprocess, arch = loaded.model, loaded.preprocess, loaded.arch
+    check_prompts(cfg.prompts, arch.context_length)
     images = {path.name: Image.open(path).convert("RGB") for path in cfg.images}
     image = next(iter(images.values()))
     with torch.no_grad():
         image_input = preprocess(image).unsqueeze(0)
         text_input = clip.tokenize(list(cfg.prompts))
     log.info("  %s: forward pass with hooks", plan.model)
-    seen, flops = modules.forward_with_records(model, lambda: model(image_input, text_input))
+    if model.visual.output_dim == model.text_projection.shape[1]:
+        forward = lambda: model(image_input, text_input)  # noqa: E731
+    else:  # a fine-tuned checkpoint whose towers no longer meet: run them apart
+        log.info("  %s: image and text embeddings differ in width; running the towers separately", plan.model)
+        forward = lambda: (model.encode_image(image_input), model.encode_text(text_input))  # noqa: E731
+    seen, flops = modules.forward_with_records(model, forward)
     module_records = modules.module_records(model, seen, flops)
     param_records = modules.param_records(model)
 
@@ -104,6 +112,9 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
         "unfreeze_last": cfg.unfreeze_last, "replacement_width": cfg.replacement_width,
     }
     chains = FULL_CHAINS if scope == "full" else STRUCTURE_CHAINS
+    if model.visual.output_dim != model.text_projection.shape[1]:
+        chains = [[r for r in chain if r not in NEED_ALIGNED] for chain in chains]
+        chains = [chain for chain in chains if chain]
     log.info("  %s: running %d recipes", plan.model, sum(len(c) for c in chains))
     torch.manual_seed(cfg.seed)
     recipes = run.run_all(chains, namespace, plan.model, MUTATING, arch.kind)
@@ -122,7 +133,7 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
                         dtype=str(next(model.parameters()).dtype)),
         weights=WeightsInfo(
             mode=plan.mode,
-            source=str(plan.checkpoint) if plan.checkpoint else f"clip.model.CLIP(**config), torch.manual_seed({plan.seed})",
+            source=plan.file_name if plan.checkpoint else f"clip.model.CLIP(**config), torch.manual_seed({plan.seed})",
             sha256=plan.sha256, seed=plan.seed),
         provenance=provenance(),
         inputs=Inputs(images=tuple(p.name for p in cfg.images),

@@ -188,6 +188,8 @@ def dataflow(s: Snapshot, page: str, where, last: int | None = None) -> str:
             prev = (nid, _shape(st["shape"]))
         g.raw("  }")
         ends[tower] = prev
+    if "logits" not in s.recipes:  # a checkpoint whose towers have different widths: they do not meet
+        return g.source()
     logits = s.recipe("logits").result
     sim = g.node("similarity\nexp(logit_scale) * image @ text.T", "op", href(page, *where("logit_scale")), "logit_scale")
     g.edge(ends["image"][0], sim, ends["image"][1])
