@@ -13,7 +13,7 @@ from gen.build import generate, snapshots, write_tree
 from gen.errors import ClipDocsError
 
 
-def _extra(mkdocs_yml: Path) -> dict:
+def _extra(mkdocs_yml: Path) -> tuple[dict, str]:
     class Loader(yaml.SafeLoader):
         pass
 
@@ -21,7 +21,7 @@ def _extra(mkdocs_yml: Path) -> dict:
     Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
     Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
     data = yaml.load(mkdocs_yml.read_text(), Loader=Loader) or {}
-    return (data.get("extra") or {}).get("clip_docs") or {}
+    return (data.get("extra") or {}).get("clip_docs") or {}, data.get("site_url") or ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.out and not args.snapshot_out:
         parser.error("give --out, --snapshot-out or both")
     try:
-        cfg = config.load(_extra(args.config), base_dir=args.config.resolve().parent)
+        extra, site_url = _extra(args.config)
+        cfg = config.load(extra, base_dir=args.config.resolve().parent, site_url=site_url)
         if args.out:
             write_tree(generate(cfg), args.out)
             print(f"wrote the site's Markdown tree to {args.out}")

@@ -91,7 +91,7 @@ def generate(cfg: Config) -> dict[str, bytes]:
     generator = generator_version()
     snaps = {name: _with_build_facts(s, dot.version, generator) for name, s in snapshots(cfg).items()}
     files = site.site(snaps, list(cfg.models), list(cfg.compare), dot, catalog(cfg), [list(p) for p in cfg.diffs],
-                      baselines(cfg, snaps))
+                      baselines(cfg, snaps), cfg.site_url)
     log.info("Generated %d files in %.1f s", len(files), time.monotonic() - started)
     return files
 

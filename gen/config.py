@@ -40,6 +40,7 @@ class Config:
     cache: Path = ROOT / ".cache" / "clip-docs"  # Snapshot and figure cache
     diffs: tuple[tuple[str, str], ...] = (("ViT-B/32", "ViT-B/16"),)  # per-module diff pages
     baseline: Path | None = None                 # earlier Snapshot file, or a folder of them, for "What changed"
+    site_url: str = ""                           # mkdocs.yml site_url, for citations
     seed: int = 0                                # random-mode initialisation seed
     unfreeze_last: int = 2                       # fine-tuning recipe: image blocks to unfreeze
     replacement_width: int = 256                 # fine-tuning recipe: new projection width
@@ -88,16 +89,17 @@ def _check_image(path: Path, key: str) -> Path:
     return path
 
 
-def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[str, str] | None = None) -> Config:
+def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[str, str] | None = None,
+         site_url: str | None = None) -> Config:
     """Build a Config from the `extra.clip_docs` mapping and the environment; raise ConfigError."""
     env = os.environ if env is None else env
     raw = dict(extra or {})
-    unknown = sorted(set(raw) - {f for f in Config.__dataclass_fields__})
+    unknown = sorted(set(raw) - {f for f in Config.__dataclass_fields__} | ({"site_url"} & set(raw)))
     if unknown:
         raise ConfigError(
             f"Unknown key(s) {unknown} under extra.clip_docs; known keys are {sorted(Config.__dataclass_fields__)}."
         )
-    cfg = Config()
+    cfg = Config(site_url=(site_url or "").rstrip("/"))
     key_models = "extra.clip_docs.models"
     models = raw.get("models", list(cfg.models))
     if env.get("CLIP_DOCS_MODELS"):

@@ -17,7 +17,8 @@ def on_pre_build(config, **kwargs) -> None:
 
     build.PREPARED.clear()
     try:
-        cfg = config_mod.load(config.extra.get("clip_docs"), base_dir=Path(config.config_file_path).resolve().parent)
+        cfg = config_mod.load(config.extra.get("clip_docs"), base_dir=Path(config.config_file_path).resolve().parent,
+                              site_url=config.site_url)
         build.PREPARED.update(build.generate(cfg))
     except ClipDocsError as err:
         raise PluginError(str(err)) from None

@@ -80,9 +80,11 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def inline(svg: bytes) -> str:
-    """SVG text ready to sit inside Markdown: no prolog, no comments, no blank lines."""
+def inline(svg: bytes, prefix: str) -> str:
+    """SVG text ready to sit inside Markdown: no prolog, no comments, no blank lines, and ids made unique
+    on the page with `prefix` (Graphviz numbers every diagram's nodes from node1)."""
     text = svg.decode("utf-8")
+    text = re.sub(r'\bid="', f'id="{prefix}-', text)
     text = re.sub(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->", "", text, flags=re.S)
     return "\n".join(line for line in text.splitlines() if line.strip())
 

@@ -14,6 +14,7 @@ from gen.render import changes as changes_mod
 from gen.render import diff as diff_mod
 from gen.render import pages as P
 from gen.render import plots
+from gen.render import tables
 from gen.render.env import make_env, relative
 from gen.snapshot import Snapshot
 
@@ -106,19 +107,19 @@ class DiagramMaker:
                                   "page": self.page})
         downloads = " · ".join(f"[{fmt.upper()}]({relative(self.page, base + '.' + fmt)})" for fmt in ("svg", "pdf", "dot"))
         return (f'<figure class="clip-diagram" id="figure-{name.replace(".", "-")}">\n<div class="clip-diagram-svg">\n'
-                f"{D.inline(svg)}\n</div>\n<figcaption>{caption}</figcaption>\n</figure>\n\n"
+                f"{D.inline(svg, 'dg-' + name.replace('.', '-'))}\n</div>\n<figcaption>{caption}</figcaption>\n</figure>\n\n"
                 f"Figure `{base}`: {downloads} (the SVG link opens it full size)\n")
 
 
 def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[str],
          diagrams=None, catalog=None, diffs: list[list[str]] | None = None,
-         baselines: dict | None = None) -> dict[str, bytes]:
+         baselines: dict | None = None, site_url: str = "") -> dict[str, bytes]:
     env = make_env()
     files: dict[str, bytes] = {}
     full = [snapshots[name] for name in documented]
     others = [snapshots[name] for name in compared if name in snapshots]
     everyone = full + [o for o in others if o.model.name not in documented]
-    common = {"documented": full, "everyone": everyone, "catalog": catalog,
+    common = {"documented": full, "everyone": everyone, "catalog": catalog, "site_url": site_url,
               "documented_names": [d.model.name for d in full]}
     registry: list[dict] = []
 
@@ -132,11 +133,14 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
         files[page.path] = render_template(env, page.template, context).encode("utf-8")
 
     for s in full:
-        figures = plots.for_model(s)
-        files.update(figures)
+        files.update(plots.for_model(s))
+        for name, table in tables.model_tables(s).items():
+            files.update(tables.files(f"tables/{s.model.slug}", name, table, f"tab:clip-{s.model.slug}-{name}"))
         for page in P.model_pages(s):
             emit(page, s)
     emit(P.Page("index.md", "home.md.j2", "Home"), full[0])
+    if catalog is not None:
+        files.update(tables.files("tables", "models", tables.catalog_table(catalog), "tab:clip-models"))
     emit(P.Page("models/index.md", "models_index.md.j2", "All variants"), full[0])
     vit = next((x for x in everyone if x.model.kind == "vit"), None)
     rn = next((x for x in everyone if x.model.kind == "resnet"), None)
