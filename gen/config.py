@@ -94,11 +94,11 @@ def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[st
     """Build a Config from the `extra.clip_docs` mapping and the environment; raise ConfigError."""
     env = os.environ if env is None else env
     raw = dict(extra or {})
-    unknown = sorted(set(raw) - {f for f in Config.__dataclass_fields__} | ({"site_url"} & set(raw)))
+    known = set(Config.__dataclass_fields__) - {"site_url"}  # site_url is MkDocs' own, at the top of mkdocs.yml
+    unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigError(
-            f"Unknown key(s) {unknown} under extra.clip_docs; known keys are {sorted(Config.__dataclass_fields__)}."
-        )
+        hint = " (site_url belongs at the top level of mkdocs.yml)" if "site_url" in unknown else ""
+        raise ConfigError(f"Unknown key(s) {unknown} under extra.clip_docs{hint}; known keys are {sorted(known)}.")
     cfg = Config(site_url=(site_url or "").rstrip("/"))
     key_models = "extra.clip_docs.models"
     models = raw.get("models", list(cfg.models))

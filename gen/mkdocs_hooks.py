@@ -22,3 +22,17 @@ def on_pre_build(config, **kwargs) -> None:
         build.PREPARED.update(build.generate(cfg))
     except ClipDocsError as err:
         raise PluginError(str(err)) from None
+
+
+NAV_URLS: list[str] = []
+
+
+def on_nav(nav, config, files, **kwargs):
+    NAV_URLS[:] = [page.file.url for page in nav.pages]
+    return nav
+
+
+def on_post_build(config, **kwargs) -> None:
+    from gen import print_page
+
+    print_page.build(Path(config.site_dir), NAV_URLS, f"{config.site_name}: print version")

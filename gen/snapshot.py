@@ -14,7 +14,8 @@ from typing import Any
 
 from gen.archs import ArchConfig
 
-SCHEMA = 1
+SCHEMA = 2  # 2: Snapshot.sources
+READABLE = {1, 2}  # older Snapshots load with defaults for the fields they lack (e.g. as baselines)
 
 Shape = tuple[int, ...]
 
@@ -174,8 +175,8 @@ class Snapshot:
     @classmethod
     def from_json(cls, text: str) -> "Snapshot":
         data = json.loads(text)
-        if data.get("schema") != SCHEMA:
-            raise ValueError(f"snapshot schema {data.get('schema')!r}, expected {SCHEMA}")
+        if data.get("schema") not in READABLE:
+            raise ValueError(f"snapshot schema {data.get('schema')!r}, this version reads {sorted(READABLE)}")
         return _decode(cls, data)
 
 
@@ -183,7 +184,8 @@ def _decode(tp: Any, value: Any) -> Any:
     """Rebuild frozen dataclasses and tuples from json.loads output, following the type hints."""
     if dataclasses.is_dataclass(tp):
         hints = typing.get_type_hints(tp)
-        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in dataclasses.fields(tp)})
+        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in dataclasses.fields(tp)
+                     if f.name in value or (f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)})
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):

@@ -13,6 +13,7 @@ from gen.errors import GraphvizError
 from gen.snapshot import Snapshot
 
 TIMEOUT_S = 60
+OUTPUT_VERSION = 2  # bump when post-processing of dot's output changes (2: stable PDF dates)
 INSTALL_HINT = ("Install Graphviz so that `dot` is on PATH: Debian/Ubuntu `sudo apt-get install graphviz`, "
                 "Fedora `sudo dnf install graphviz`, macOS `brew install graphviz`.")
 
@@ -42,7 +43,7 @@ class Dot:
         self.seconds = 0.0     # time spent in them
 
     def render(self, name: str, source: str, fmt: str) -> bytes:
-        digest = hashlib.sha256(f"{self.version}\0{fmt}\0{source}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{OUTPUT_VERSION}\0{self.version}\0{fmt}\0{source}".encode()).hexdigest()
         cached = self.cache / f"{digest}.{fmt}"
         if cached.is_file():
             return cached.read_bytes()
@@ -58,8 +59,15 @@ class Dot:
             raise GraphvizError(f"Graphviz failed on diagram {name!r}: {out.stderr.decode(errors='replace').strip()}")
         from gen.cache import write_atomic
 
-        write_atomic(cached, out.stdout)
-        return out.stdout
+        data = _stable_pdf(out.stdout) if fmt == "pdf" else out.stdout
+        write_atomic(cached, data)
+        return data
+
+
+def _stable_pdf(data: bytes) -> bytes:
+    """cairo stamps PDFs with the time of rendering; a fixed date of the same length keeps the xref offsets
+    valid and makes the same DOT give the same PDF bytes."""
+    return re.sub(rb"/CreationDate \(D:\d{14}Z\)", b"/CreationDate (D:19700101000000Z)", data)
 
 
 def page_url(md_path: str) -> str:
@@ -74,6 +82,11 @@ def href(from_md: str, to_md: str, fragment: str | None = None) -> str:
     rel = posixpath.relpath(page_url(to_md) or ".", page_url(from_md) or ".")
     rel = "./" if rel == "." else rel + "/"
     return rel + (f"#{fragment}" if fragment else "")
+
+
+def file_href(from_md: str, path: str) -> str:
+    """A raw-HTML link from a page to a file of the site (a figure, a table), relative to the page's URL."""
+    return posixpath.relpath(path, page_url(from_md) or ".")
 
 
 def quote(text: str) -> str:

@@ -72,6 +72,14 @@ def link(ctx, to_page: str, fragment: str | None = None) -> str:
     return relative(ctx["page"], to_page, fragment)
 
 
+@jinja2.pass_context
+def file_link(ctx, path: str) -> str:
+    """For raw HTML `<a href>` to a file of the site (not validated by MkDocs, repaired on the print page)."""
+    from gen.render.diagrams import file_href
+
+    return file_href(ctx["page"], path)
+
+
 def make_env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -87,5 +95,5 @@ def make_env() -> jinja2.Environment:
     env.filters.update(num=num, shape=shape, access=access, anchor=anchor, pct=pct, sci=sci,
                        fixed=fixed, indent_by=indent, fence=fence)
     env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
-    env.globals.update(link=link, access=access, anchor=anchor, fence=fence)
+    env.globals.update(link=link, file_link=file_link, access=access, anchor=anchor, fence=fence)
     return env

@@ -38,8 +38,16 @@ def module_pages(s: Snapshot) -> dict[str, str]:
     return pages
 
 
+def anchored(s: Snapshot) -> dict[str, str]:
+    """Top-level text modules that have no page of their own but a section on a topic page."""
+    base = model_dir(s)
+    return {"token_embedding": f"{base}/embeddings/index.md", "ln_final": f"{base}/text/index.md"}
+
+
 def locate(s: Snapshot, path: str) -> tuple[str, str | None]:
     """(page, anchor or None) where a module is documented."""
+    if path in anchored(s):
+        return anchored(s)[path], path.replace(".", "-")
     pages = module_pages(s)
     probe = path
     while probe not in pages:

@@ -105,7 +105,9 @@ class DiagramMaker:
             self.files[base + ".pdf"] = self.dot.render(base, source, "pdf")
             self.registry.append({"model": self.s.model.name, "name": name, "base": base, "caption": caption,
                                   "page": self.page})
-        downloads = " · ".join(f"[{fmt.upper()}]({relative(self.page, base + '.' + fmt)})" for fmt in ("svg", "pdf", "dot"))
+        # raw HTML links, so that the print page's plugin leaves them to gen.print_page
+        downloads = " · ".join(f'<a href="{D.file_href(self.page, base + "." + fmt)}">{fmt.upper()}</a>'
+                               for fmt in ("svg", "pdf", "dot"))
         return (f'<figure class="clip-diagram" id="figure-{name.replace(".", "-")}">\n<div class="clip-diagram-svg">\n'
                 f"{D.inline(svg, 'dg-' + name.replace('.', '-'))}\n</div>\n<figcaption>{caption}</figcaption>\n</figure>\n\n"
                 f"Figure `{base}`: {downloads} (the SVG link opens it full size)\n")

@@ -1,0 +1,72 @@
+# Shared fixtures: the tiny CLIP Snapshot captured once per session, its rendered site, and the golden-file checker.
+from __future__ import annotations
+
+import difflib
+import os
+
+import pytest
+
+from gen import config
+from helpers import GOLDEN_COMMAND, GOLDENS, SOURCE_DATE_EPOCH, capture_tiny, normalise, render_tiny, tiny_extra
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true",
+                     help="rewrite tests/goldens/ from the current output (same as UPDATE_GOLDENS=1)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fixed_capture_time():
+    """Captures record SOURCE_DATE_EPOCH as their time; fix it for the whole run (subprocesses inherit it)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        yield
+
+
+@pytest.fixture(scope="session")
+def tiny_cfg(tmp_path_factory):
+    return config.load(tiny_extra(tmp_path_factory.mktemp("tiny-cache")), env={})
+
+
+@pytest.fixture(scope="session")
+def tiny_snapshot(tiny_cfg):
+    """The tiny ViT CLIP, captured once (random weights, seed 0, default sample image, two prompts)."""
+    return capture_tiny(tiny_cfg)
+
+
+@pytest.fixture(scope="session")
+def tiny_files(tiny_cfg, tiny_snapshot):
+    """Every generated file of the tiny site: gen.build.generate with a real `dot` and a fresh figure cache.
+
+    Rendered from the normalised Snapshot so that pages do not depend on installed versions.
+    """
+    return render_tiny(tiny_cfg, normalise(tiny_snapshot))
+
+
+class Goldens:
+    """Compares text with a file under tests/goldens/, or rewrites the file in update mode."""
+
+    def __init__(self, update: bool):
+        self.update = update
+
+    def check(self, name: str, actual: str) -> None:
+        path = GOLDENS / name
+        if self.update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual, encoding="utf-8")
+            return
+        assert path.is_file(), f"golden {path.relative_to(GOLDENS.parent.parent)} is missing; create it with: {GOLDEN_COMMAND}"
+        expected = path.read_text(encoding="utf-8")
+        if actual != expected:
+            diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
+                                                f"golden/{name}", f"now/{name}", n=2))
+            lines = [line if len(line) <= 240 else line[:240] + " [...]" for line in diff.splitlines()]
+            shown = "\n".join(lines[:80]) + (f"\n... ({len(lines) - 80} more diff lines)" if len(lines) > 80 else "")
+            pytest.fail(f"output differs from golden {name}; if the change is intended, regenerate with: "
+                        f"{GOLDEN_COMMAND} and read the diff before committing.\n{shown}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def goldens(request) -> Goldens:
+    update = request.config.getoption("--update-goldens") or os.environ.get("UPDATE_GOLDENS") == "1"
+    return Goldens(update)

@@ -1,0 +1,109 @@
+# The Snapshot cache: a warm build never imports torch, a damaged entry is recaptured with a warning, writes are atomic.
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import pytest
+
+from gen import build, cache, config, weights
+from helpers import env_without_clip_docs, run, tiny_extra
+
+WARM_SCRIPT = r"""
+import json, sys
+from pathlib import Path
+from gen import build, config
+cfg = config.load(json.loads(sys.argv[1]), base_dir=Path(sys.argv[2]), env={})
+files = build.generate(cfg)
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "clip", "torchvision"))
+print(json.dumps({"torch_modules": loaded, "files": sorted(files)}))
+"""
+
+
+@pytest.fixture
+def cfg(tmp_path):
+    return config.load(tiny_extra(tmp_path / "cache"), base_dir=tmp_path, env={})
+
+
+@pytest.fixture
+def fake_capture(monkeypatch, tiny_snapshot):
+    """Stands in for gen.capture.take_snapshot (build.snapshots imports it lazily) and records its calls."""
+    calls = []
+
+    def take_snapshot(plan, cfg, scope="full", arch=None):
+        calls.append((plan.model, scope))
+        return tiny_snapshot
+
+    import gen.capture
+
+    monkeypatch.setattr(gen.capture, "take_snapshot", take_snapshot)
+    return calls
+
+
+def entry(cfg, name="ViT-B/32", scope="full"):
+    return cache.path_for(cfg, weights.plan(cfg, name), scope)
+
+
+def test_warm_generate_does_not_import_torch(cfg, tmp_path, fake_capture):
+    """A first generate fills the cache (its capture is the tiny stand-in); a second one, in a fresh
+    interpreter with the same configuration, must build everything from the cache without torch."""
+    first = build.generate(cfg)
+    assert fake_capture == [("ViT-B/32", "full")]
+    extra = tiny_extra(tmp_path / "cache")
+    proc = run(["-c", WARM_SCRIPT, json.dumps(extra), str(tmp_path)], env_without_clip_docs(), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["torch_modules"] == [], f"a warm generate imported {report['torch_modules'][:5]}"
+    # the same site, from the cached tiny Snapshot rather than a fresh ViT-B/32 capture
+    assert report["files"] == sorted(first)
+    assert "models/tiny-vit/index.md" in report["files"]
+
+
+def test_cache_key_follows_its_inputs(cfg, tmp_path):
+    """A change of prompts, seed or scope must give a different entry; the same inputs the same one."""
+    base = entry(cfg)
+    assert entry(config.load(tiny_extra(tmp_path / "cache"), base_dir=tmp_path, env={})) == base
+    assert entry(cfg, scope="structure") != base
+    assert entry(config.load(tiny_extra(tmp_path / "cache", prompts=["a cat"]), base_dir=tmp_path, env={})) != base
+    assert entry(config.load(tiny_extra(tmp_path / "cache", seed=1), base_dir=tmp_path, env={})) != base
+
+
+def test_documented_models_full_compared_models_structure(tmp_path, fake_capture):
+    cfg = config.load(tiny_extra(tmp_path / "cache", compare=["RN50"]), base_dir=tmp_path, env={})
+    build.snapshots(cfg)
+    assert fake_capture == [("ViT-B/32", "full"), ("RN50", "structure")]
+    assert entry(cfg, "ViT-B/32", "full").is_file() and entry(cfg, "RN50", "structure").is_file()
+    build.snapshots(cfg)
+    assert len(fake_capture) == 2, "a second run with the same configuration captured again"
+
+
+def test_truncated_entry_is_recaptured_with_a_warning(cfg, tiny_snapshot, fake_capture, caplog):
+    path = entry(cfg)
+    path.parent.mkdir(parents=True)
+    path.write_text(tiny_snapshot.to_json()[:2000])  # a build killed halfway through a (non-atomic) write
+    with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.gen.cache"):
+        snaps = build.snapshots(cfg)
+    assert fake_capture == [("ViT-B/32", "full")]
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "mkdocs.plugins.gen.cache"]
+    assert len(warnings) == 1 and str(path) in warnings[0].getMessage()
+    assert "capturing again" in warnings[0].getMessage()
+    assert snaps["ViT-B/32"] == tiny_snapshot
+    assert cache.read(path) == tiny_snapshot, "the damaged entry was not replaced"
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name], "stray files next to the cache entry"
+
+
+def test_write_is_atomic(tmp_path, tiny_snapshot, monkeypatch):
+    path = tmp_path / "snapshots" / "x.json"
+    cache.write(path, tiny_snapshot)
+    before = path.read_bytes()
+
+    def failing_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        cache.write_atomic(path, b'{"schema": 1, "truncat')
+    monkeypatch.undo()
+    assert path.read_bytes() == before, "a failed write changed the existing entry"
+    assert [p.name for p in path.parent.iterdir()] == ["x.json"], "a temporary file was left behind"

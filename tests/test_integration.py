@@ -1,0 +1,189 @@
+# Builds the real ViT-B/32 site (random weights) with `mkdocs build --strict`, cold then warm, and reads the built HTML.
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import REPO, broken_links, code_blocks, env_without_clip_docs, html_text, run, table_rows
+
+pytestmark = pytest.mark.integration
+
+MODEL = "models/vit-b-32"
+# Pages whose Markdown shows values that depend on the weights (gen/render/pages.py marks them).
+WEIGHT_PAGES = ["visual", "embeddings", "projections", "parameters", "similarity", "fine-tuning"]
+BANNER = "Random weights: the values on this page are not CLIP's"
+
+
+class Built:
+    def __init__(self, root: Path):
+        self.root = root
+        self.site = root / "site"
+
+    def html(self, rel: str) -> str:
+        path = self.site / rel / "index.html"
+        assert path.is_file(), f"{rel}/ was not built"
+        return path.read_text(encoding="utf-8")
+
+    def text(self, rel: str) -> str:
+        return html_text(self.html(rel))
+
+
+def mkdocs_build(root: Path, *python_flags: str):
+    env = env_without_clip_docs(CLIP_DOCS_WEIGHTS="random", CLIP_DOCS_CACHE=str(root / "cache"))
+    started = time.monotonic()
+    proc = run([*python_flags, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / "mkdocs.yml"),
+                "-d", str(root / "site")], env, timeout=600)
+    return proc, time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Built:
+    root = tmp_path_factory.mktemp("integration")
+    cold, cold_s = mkdocs_build(root)
+    print(f"cold mkdocs build: {cold_s:.1f} s")
+    assert cold.returncode == 0, f"cold build failed:\n{cold.stderr[-6000:]}"
+    b = Built(root)
+    b.cold_log = cold.stderr
+    b.cold_files = sorted(str(p.relative_to(b.site)) for p in b.site.rglob("*.html"))
+    warm, warm_s = mkdocs_build(root, "-X", "importtime")
+    print(f"warm mkdocs build: {warm_s:.1f} s")
+    assert warm.returncode == 0, f"warm build failed:\n{warm.stderr[-6000:]}"
+    b.warm_log = warm.stderr
+    return b
+
+
+def test_total_parameters(built):
+    assert "151,277,313" in built.text(MODEL)
+    ledger = table_rows(built.html(f"{MODEL}/parameters"))
+    assert any("whole model" in " ".join(r) and "151,277,313" in r for r in ledger), "model total missing from the ledger"
+
+
+def test_ledger_tower_totals(built):
+    rows = [" | ".join(r) for r in table_rows(built.html(f"{MODEL}/parameters"))]
+    assert any("model.visual" in r and "87,849,216" in r for r in rows), "image encoder total missing from the ledger"
+    assert any("model.transformer" in r and "37,828,608" in r for r in rows), "text transformer total missing from the ledger"
+
+
+def visual_parameter_names() -> list[str]:
+    import clip
+    import torch
+
+    from gen import archs
+
+    with torch.device("meta"):
+        model = clip.model.CLIP(**archs.KNOWN["ViT-B/32"].as_kwargs())
+    return [name for name, _ in model.visual.named_parameters()]
+
+
+def output_lines(built: Built, page: str, prefix: str) -> list[str]:
+    """Lines starting with `prefix` in the one captured-output block that has them."""
+    found = [[line for line in body.splitlines() if line.startswith(prefix)]
+             for title, body in code_blocks(built.html(page)) if title == "output"]
+    found = [lines for lines in found if lines]
+    assert len(found) == 1, f"expected one output block with {prefix!r} lines on {page}, found {len(found)}"
+    return found[0]
+
+
+def test_freezing_lists_every_image_parameter(built):
+    frozen = [line.removeprefix("Freezing: ") for line in output_lines(built, f"{MODEL}/fine-tuning", "Freezing:")]
+    assert len(frozen) == 152
+    assert frozen == visual_parameter_names()
+
+
+def test_unfreezing_the_last_two_blocks(built):
+    unfrozen = [line.removeprefix("Unfreezing: ") for line in output_lines(built, f"{MODEL}/fine-tuning", "Unfreezing:")]
+    assert len(unfrozen) == 24
+    assert all(re.match(r"transformer\.resblocks\.(10|11)\.", name) for name in unfrozen), unfrozen
+
+
+def test_replaced_projection_shape(built):
+    assert "(768, 256)" in built.text(f"{MODEL}/fine-tuning")
+
+
+def test_forward_patch_embedding_shape(built):
+    rows = table_rows(built.html(f"{MODEL}/forward"))
+    assert any("patch embedding" in " ".join(r) and "[1, 768, 7, 7]" in r for r in rows)
+
+
+def test_logits_shape(built):
+    text = built.text(f"{MODEL}/similarity")
+    assert re.search(r"logits_per_image\W[^\[]{0,40}\[1, 5\]", text), "logits_per_image shape [1, 5] not shown"
+
+
+def test_one_page_per_block(built):
+    for tower in ("visual/transformer", "transformer"):
+        folder = built.site / MODEL / tower / "resblocks"
+        built_blocks = sorted(int(p.parent.name) for p in folder.glob("*/index.html"))
+        assert built_blocks == list(range(12)), f"{tower}: {built_blocks}"
+
+
+def test_weight_dependent_pages_carry_the_banner(built):
+    pages = [f"{MODEL}/{p}" for p in WEIGHT_PAGES]
+    pages += [f"{MODEL}/visual/transformer/resblocks/{i}" for i in range(12)]
+    pages += [f"{MODEL}/transformer/resblocks/{i}" for i in range(12)]
+    missing = [p for p in pages if BANNER not in built.text(p)]
+    assert missing == []
+
+
+def test_comparison_page(built):
+    text = built.text("compare/vit-b-32-vs-rn50")
+    assert "RN50" in text and "ModifiedResNet" in text
+
+
+def test_warm_build_uses_the_cache_without_torch(built):
+    imported = [line.rsplit("|", 1)[-1].strip() for line in built.warm_log.splitlines() if line.startswith("import time:")]
+    assert "mkdocs" in imported, "-X importtime reported nothing: the check below would be empty"
+    torch_like = [m for m in imported if m.split(".")[0] in ("torch", "clip")]
+    assert torch_like == [], f"the warm build imported {torch_like[:5]}"
+    assert "Capturing" in built.cold_log and "Capturing" not in built.warm_log
+    assert sorted(str(p.relative_to(built.site)) for p in built.site.rglob("*.html")) == built.cold_files
+
+
+def link_report(broken: dict[str, list[str]]) -> str:
+    lines = []
+    for reason, links in broken.items():
+        lines.append(f"{reason}: {len(links)}")
+        lines += [f"  {link}" for link in links[:12]]
+        lines += [f"  ... {len(links) - 12} more"] if len(links) > 12 else []
+    return "\n".join(lines)
+
+
+def test_links_resolve_on_every_page(built):
+    """Relative links and anchors work on the built site, including the clickable nodes of inline SVG diagrams."""
+    broken = broken_links(built.site, skip=("404.html", "print_page/index.html"))
+    assert broken == {}, f"broken links on the built site:\n{link_report(broken)}"
+
+
+def test_links_resolve_on_the_print_page(built):
+    """The one-page print version (print-site plugin) carries the same diagrams; their links must work there too."""
+    assert (built.site / "print_page" / "index.html").is_file()
+    broken = broken_links(built.site, skip=tuple(str(p.relative_to(built.site)) for p in built.site.rglob("*.html")
+                                                  if p.relative_to(built.site).as_posix() != "print_page/index.html"))
+    assert broken == {}, f"broken links on print_page/:\n{link_report(broken)}"
+
+
+def test_no_page_repeats_an_id(built):
+    """Anchors must be unique on a page (inline diagrams included), or a thesis link lands on the wrong element."""
+    problems = []
+    for page in built.site.rglob("*.html"):
+        ids = re.findall(r'\sid="([^"]+)"', page.read_text(encoding="utf-8"))
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            problems.append(f"{page.relative_to(built.site)}: {dupes[:5]}")
+    assert not problems, "repeated ids:\n" + "\n".join(problems[:20])
+
+
+def test_diagram_nodes_link_to_their_pages(built):
+    """Every node of every inline diagram on the ViT-B/32 pages carries a link (clusters and edges need none)."""
+    diagrams = 0
+    for page in (built.site / "models" / "vit-b-32").rglob("index.html"):
+        for chunk in page.read_text(encoding="utf-8").split('<div class="clip-diagram-svg">')[1:]:
+            svg = chunk.split("</svg>")[0]
+            nodes = svg.count('class="node"')
+            linked = len(re.findall(r'<g id="[^"]*a_node\d+"><a ', svg))
+            diagrams += 1
+            assert linked == nodes, f"{page.relative_to(built.site)}: {nodes} nodes, {linked} with links"
+    assert diagrams >= 30

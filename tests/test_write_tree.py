@@ -1,0 +1,28 @@
+# gen.build.write_tree: the output folder is replaced whole, or not at all.
+from __future__ import annotations
+
+import pytest
+
+from gen.build import write_tree
+
+
+def test_replaces_the_folder_whole(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stale.md").write_text("from an older build")
+    write_tree({"index.md": b"# new", "models/a/index.md": b"# a"}, out)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == ["index.md", "models/a/index.md"]
+    assert (out / "models/a/index.md").read_bytes() == b"# a"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "staging or old folders left behind"
+
+
+def test_failure_leaves_the_old_folder(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.md").write_text("previous")
+    # "a" is written as a file, so "a/b.md" cannot be: the write fails halfway through
+    with pytest.raises(OSError):
+        write_tree({"a": b"file", "a/b.md": b"under a file"}, out)
+    assert [p.name for p in out.iterdir()] == ["index.md"]
+    assert (out / "index.md").read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "staging folder left behind"
