@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, broken_links, code_blocks, env_without_clip_docs, html_text, run, table_rows
+from helpers import REPO, broken_links, code_blocks, env_without_clip_docs, html_text, run, table_rows  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -15,44 +15,6 @@ MODEL = "models/vit-b-32"
 # Pages whose Markdown shows values that depend on the weights (gen/render/pages.py marks them).
 WEIGHT_PAGES = ["visual", "embeddings", "projections", "parameters", "similarity", "fine-tuning"]
 BANNER = "Random weights: the values on this page are not CLIP's"
-
-
-class Built:
-    def __init__(self, root: Path):
-        self.root = root
-        self.site = root / "site"
-
-    def html(self, rel: str) -> str:
-        path = self.site / rel / "index.html"
-        assert path.is_file(), f"{rel}/ was not built"
-        return path.read_text(encoding="utf-8")
-
-    def text(self, rel: str) -> str:
-        return html_text(self.html(rel))
-
-
-def mkdocs_build(root: Path, *python_flags: str):
-    env = env_without_clip_docs(CLIP_DOCS_WEIGHTS="random", CLIP_DOCS_CACHE=str(root / "cache"))
-    started = time.monotonic()
-    proc = run([*python_flags, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / "mkdocs.yml"),
-                "-d", str(root / "site")], env, timeout=600)
-    return proc, time.monotonic() - started
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Built:
-    root = tmp_path_factory.mktemp("integration")
-    cold, cold_s = mkdocs_build(root)
-    print(f"cold mkdocs build: {cold_s:.1f} s")
-    assert cold.returncode == 0, f"cold build failed:\n{cold.stderr[-6000:]}"
-    b = Built(root)
-    b.cold_log = cold.stderr
-    b.cold_files = sorted(str(p.relative_to(b.site)) for p in b.site.rglob("*.html"))
-    warm, warm_s = mkdocs_build(root, "-X", "importtime")
-    print(f"warm mkdocs build: {warm_s:.1f} s")
-    assert warm.returncode == 0, f"warm build failed:\n{warm.stderr[-6000:]}"
-    b.warm_log = warm.stderr
-    return b
 
 
 def test_total_parameters(built):

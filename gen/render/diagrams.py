@@ -138,8 +138,8 @@ def _shape(shape) -> str:
     return "[" + ", ".join(str(v) for v in shape) + "]"
 
 
-def hierarchy(s: Snapshot, root: str, page: str, where, depth: int = 2) -> str:
-    """Module containment below `root`, folding runs of identical blocks into one `Kind xN` node."""
+def hierarchy(s: Snapshot, root: str, page: str, where, depth: int = 2, fold: bool = True) -> str:
+    """Module containment below `root`; with `fold`, runs of identical blocks become one `Kind xN` node."""
     g = Graph(f"{s.model.slug}:{root or 'model'}:hierarchy")
     g.raw("  graph [rankdir=LR];")
     records = {m.path: m for m in s.modules}
@@ -161,7 +161,7 @@ def hierarchy(s: Snapshot, root: str, page: str, where, depth: int = 2) -> str:
             while j < len(kids) and kids[j].kind == kids[i].kind and kids[j].total_params == kids[i].total_params:
                 j += 1
             run = kids[i:j]
-            if len(run) > 2:
+            if fold and len(run) > 2:
                 first, last = run[0], run[-1]
                 child = g.node(f"{first.kind} x{len(run)}\n{first.path.rpartition('.')[2]}..{last.path.rpartition('.')[2]}\n"
                                f"{first.total_params:,} params each", "fold", url(path), f"{len(run)} x {first.kind}")

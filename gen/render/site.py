@@ -84,10 +84,10 @@ class DiagramMaker:
     def __init__(self, s: Snapshot, page: str, dot, files: dict[str, bytes], registry: list):
         self.s, self.page, self.dot, self.files, self.registry = s, page, dot, files, registry
 
-    def __call__(self, root: str, kind: str = "hierarchy", caption: str = "", depth: int = 2) -> str:
+    def __call__(self, root: str, kind: str = "hierarchy", caption: str = "", depth: int = 2, fold: bool = True) -> str:
         if self.dot is None:
             return ""
-        name = f"{root or 'model'}.{kind}"
+        name = f"{root or 'model'}.{kind}" + ("" if fold else "-unfolded") + ("" if depth == 2 else f"-depth{depth}")
         base = f"figures/{self.s.model.slug}/{name}"
         find = where(self.s)
         if kind == "dataflow":
@@ -97,7 +97,7 @@ class DiagramMaker:
         elif kind == "parameters":
             source = D.parameters(self.s, self.page, find)
         else:
-            source = D.hierarchy(self.s, root, self.page, find, depth)
+            source = D.hierarchy(self.s, root, self.page, find, depth, fold)
         svg = self.dot.render(base, source, "svg")
         if base + ".svg" not in self.files:
             self.files[base + ".dot"] = source.encode()
