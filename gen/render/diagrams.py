@@ -180,7 +180,49 @@ def hierarchy(s: Snapshot, root: str, page: str, where, depth: int = 2, fold: bo
     return g.source()
 
 
-def dataflow(s: Snapshot, page: str, where, last: int | None = None) -> str:
+# The order in which a block's modules run, and where the residual additions happen.
+BLOCK_FLOW = {
+    "ResidualAttentionBlock": [["ln_1", "attn"], ["ln_2", "mlp.c_fc", "mlp.gelu", "mlp.c_proj"]],
+    "Bottleneck": [["conv1", "bn1", "relu1", "conv2", "bn2", "relu2", "avgpool", "conv3", "bn3"]],
+}
+
+
+def block_flow(s: Snapshot, path: str, page: str, where) -> str:
+    """One block's forward pass: its modules in order, captured shapes on the edges, the residual additions."""
+    records = {m.path: m for m in s.modules}
+    block = records[path]
+    g = Graph(f"{s.model.slug}:{path}:dataflow")
+    x = g.node(f"input\n{_shape(block.input_shapes[0])}", "io", href(page, *where(path)), path)
+    shape = _shape(block.input_shapes[0])
+    for branch in BLOCK_FLOW[block.kind]:
+        start, prev, prev_shape = x, x, shape
+        for name in branch:
+            m = records[f"{path}.{name}"]
+            nid = g.node(f"{name}\n{m.kind}", "", href(page, *where(m.path)), m.path)
+            g.edge(prev, nid, prev_shape)
+            prev, prev_shape = nid, _shape(m.output_shapes[0]) if m.output_shapes else prev_shape
+        add = g.node("+", "op", href(page, *where(path)), "residual addition")
+        g.edge(prev, add, prev_shape)
+        skip = f"{path}.downsample"
+        if skip in records and block.kind == "Bottleneck":
+            d = records[skip]
+            did = g.node(f"downsample\n{d.kind}", "", href(page, *where(skip)), skip)
+            g.edge(start, did, shape)
+            g.edge(did, add, _shape(d.output_shapes[0]))
+        else:
+            g.edge(start, add, f"{shape} (residual)")
+        x, shape = add, _shape(block.output_shapes[0]) if block.kind == "Bottleneck" else prev_shape
+    if block.kind == "Bottleneck":
+        relu = records[f"{path}.relu3"]
+        rid = g.node(f"relu3\n{relu.kind}", "", href(page, *where(relu.path)), relu.path)
+        g.edge(x, rid, shape)
+        x = rid
+    out = g.node(f"output\n{_shape(block.output_shapes[0])}", "io", href(page, *where(path)), path)
+    g.edge(x, out, _shape(block.output_shapes[0]))
+    return g.source()
+
+
+def dataflow(s: Snapshot, page: str, where, last: int | None = None, towers: tuple[str, ...] = ("image", "text")) -> str:
     """Both towers step by step with the captured shapes on the edges, meeting at the similarity.
 
     `where(name)` gives (page, fragment) for a module or parameter name, or for a step with no module.
@@ -189,6 +231,8 @@ def dataflow(s: Snapshot, page: str, where, last: int | None = None) -> str:
     ends = {}
     for tower, recipe, title, path in (("image", "forward_image", "image tower", "visual"),
                                        ("text", "forward_text", "text tower", "transformer")):
+        if tower not in towers:
+            continue
         steps = s.recipe(recipe).result["steps"]
         steps = steps[-last:] if last else steps
         g.raw(f"  subgraph cluster_{tower} {{")
@@ -203,7 +247,7 @@ def dataflow(s: Snapshot, page: str, where, last: int | None = None) -> str:
             prev = (nid, _shape(st["shape"]))
         g.raw("  }")
         ends[tower] = prev
-    if "logits" not in s.recipes:  # a checkpoint whose towers have different widths: they do not meet
+    if "logits" not in s.recipes or len(ends) < 2:  # one tower, or towers of different widths: no meeting
         return g.source()
     logits = s.recipe("logits").result
     sim = g.node("similarity\nexp(logit_scale) * image @ text.T", "op", href(page, *where("logit_scale")), "logit_scale")

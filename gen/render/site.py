@@ -94,6 +94,12 @@ class DiagramMaker:
             source = D.dataflow(self.s, self.page, find)
         elif kind == "projection":
             source = D.dataflow(self.s, self.page, find, last=4)
+        elif kind == "image-dataflow":
+            source = D.dataflow(self.s, self.page, find, towers=("image",))
+        elif kind == "text-dataflow":
+            source = D.dataflow(self.s, self.page, find, towers=("text",))
+        elif kind == "block-dataflow":
+            source = D.block_flow(self.s, root, self.page, find)
         elif kind == "parameters":
             source = D.parameters(self.s, self.page, find)
         else:
