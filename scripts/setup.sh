@@ -6,13 +6,16 @@ cd "$(dirname "$0")/.."
 
 want_apt=()
 command -v dot >/dev/null 2>&1 || want_apt+=(graphviz)
-if [[ "${1:-}" == "--browser" ]] && ! command -v chromium >/dev/null 2>&1; then want_apt+=(chromium); fi
+if [[ "${1:-}" == "--tests" ]]; then  # what only the tests need: a browser, and LaTeX to compile the tables
+  command -v chromium >/dev/null 2>&1 || want_apt+=(chromium)
+  command -v pdflatex >/dev/null 2>&1 || want_apt+=(texlive-latex-base texlive-latex-recommended)
+fi
 if ((${#want_apt[@]})); then
   if command -v apt-get >/dev/null 2>&1; then
     SUDO=""; [[ "$(id -u)" == 0 ]] || SUDO="sudo"
     echo "setup: installing Debian packages: ${want_apt[*]}"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${want_apt[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${want_apt[@]}" >/dev/null
   else
     echo "setup: please install ${want_apt[*]} with your system's package manager (Graphviz provides 'dot')" >&2
     exit 1

@@ -42,7 +42,7 @@ def server(built):
 @pytest.fixture(scope="module")
 def browser():
     assert shutil.which("chromium") or Path(CHROMIUM).exists(), \
-        "Debian's chromium is needed for the browser tests: run `bash scripts/setup.sh --browser`"
+        "Debian's chromium is needed for the browser tests: run `bash scripts/setup.sh --tests`"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
