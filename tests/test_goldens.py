@@ -17,6 +17,8 @@ DIAGRAMS = [
     f"figures/{SLUG}/visual.hierarchy.dot",                           # an encoder's hierarchy
     f"figures/{SLUG}/visual.transformer.resblocks.0.hierarchy.dot",   # a block's hierarchy
     f"figures/{SLUG}/model.dataflow.dot",                             # the forward dataflow
+    f"figures/{SLUG}/model.projection.dot",                           # the projections into the shared space
+    f"figures/{SLUG}/visual.transformer.resblocks.0.block-dataflow.dot",  # a block's dataflow
 ]
 
 
