@@ -12,6 +12,7 @@ from gen.errors import RenderError
 from gen.render import diagrams as D
 from gen.render import changes as changes_mod
 from gen.render import diff as diff_mod
+from gen.render import inside
 from gen.render import pages as P
 from gen.render import plots
 from gen.render import tables
@@ -142,6 +143,7 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
 
     for s in full:
         files.update(plots.for_model(s))
+        files.update(inside.files(s))
         for name, table in tables.model_tables(s).items():
             files.update(tables.files(f"tables/{s.model.slug}", name, table, f"tab:clip-{s.model.slug}-{name}"))
         for page in P.model_pages(s):
@@ -172,6 +174,7 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
     emit(P.Page("changes/index.md", "changes.md.j2", "What changed"), full[0], {"changes": changes})
     emit(P.Page("provenance/index.md", "provenance.md.j2", "Provenance"), full[0])
     emit(P.Page("figures/index.md", "figures.md.j2", "Figures"), full[0], {"figures": registry})
+    emit(P.Page("linking.md", "linking.md.j2", "Linking from a thesis"), full[0])
     if diagrams is not None:
         log.info("Graphviz: %d diagrams, %d dot runs, %.2f s", len(registry), diagrams.runs, diagrams.seconds)
     files["SUMMARY.md"] = render_template(env, "SUMMARY.md.j2", {
