@@ -12,6 +12,10 @@ PAGES = [
     f"models/{SLUG}/visual/transformer/resblocks/0/index.md",   # one block
     f"models/{SLUG}/parameters/index.md",                       # parameter ledger
     f"models/{SLUG}/forward/index.md",                          # forward pass
+    f"models/{SLUG}/tokenizer/index.md",                        # tokenizer, from a real run
+    f"models/{SLUG}/attention/index.md",                        # causal mask and attention maps
+    f"models/{SLUG}/activations/index.md",                      # norms through depth
+    f"models/{SLUG}/preprocessing/index.md",                    # preprocessing and the patch grid
 ]
 DIAGRAMS = [
     f"figures/{SLUG}/visual.hierarchy.dot",                           # an encoder's hierarchy

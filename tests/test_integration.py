@@ -149,3 +149,56 @@ def test_diagram_nodes_link_to_their_pages(built):
             diagrams += 1
             assert linked == nodes, f"{page.relative_to(built.site)}: {nodes} nodes, {linked} with links"
     assert diagrams >= 30
+
+
+# Inside the computation: tokenizer, attention maps, activations through depth, preprocessing (both variants).
+INSIDE_PAGES = {"preprocessing": False, "tokenizer": False, "attention": True, "activations": True}  # page: banner?
+
+
+@pytest.mark.parametrize("slug", ["vit-b-32", "rn50"])
+def test_inside_pages_exist_and_carry_the_banner(built, slug):
+    for page, weights in INSIDE_PAGES.items():
+        text = built.text(f"models/{slug}/{page}")
+        assert (BANNER in text) == weights, f"{slug}/{page}: banner {'missing' if weights else 'on a page without weight values'}"
+    grid = "patch-grid" if slug.startswith("vit") else "feature-grid"
+    for name in ("causal-mask", "attention-image", "attention-text", "depth", "preprocessing", grid):
+        assert (built.site / "figures" / slug / f"{name}.svg").is_file(), name
+    for name in ("tokens", "causal-mask", "attention-image", "attention-text", "depth-image", "depth-text",
+                 "preprocessing", "normalisation", grid):
+        assert (built.site / "tables" / slug / f"{name}.csv").is_file(), name
+
+
+def read_csv(built: Built, slug: str, name: str) -> list[dict[str, str]]:
+    import csv
+
+    with open(built.site / "tables" / slug / f"{name}.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("slug,heads,keys", [("vit-b-32", 12, 50), ("rn50", 32, 50)])
+def test_image_attention_rows_sum_to_one(built, slug, heads, keys):
+    rows = read_csv(built, slug, "attention-image")
+    per_head: dict[str, list[float]] = {}
+    for row in rows:
+        per_head.setdefault(row["head"], []).append(float(row["weight"]))
+    assert len(per_head) == heads
+    for head, weights in per_head.items():
+        assert len(weights) == keys
+        assert sum(weights) == pytest.approx(1, abs=1e-5), f"{slug} head {head}"
+
+
+def test_depth_tables_have_one_row_per_block(built):
+    assert len(read_csv(built, "vit-b-32", "depth-image")) == 12
+    assert len(read_csv(built, "vit-b-32", "depth-text")) == 12
+    assert [r["block"] for r in read_csv(built, "rn50", "depth-image")] == [
+        f"layer{s}.{j}" for s, n in enumerate((3, 4, 6, 3), start=1) for j in range(n)]
+
+
+def test_tokenizer_page(built):
+    text = built.text(f"{MODEL}/tokenizer")
+    assert "49,408" in text and "<|endoftext|>" in text
+    assert "is too long for context length 77" in text
+    tokens = read_csv(built, "vit-b-32", "tokens")
+    first = [r for r in tokens if r["prompt"] == "a photo of a hand"]
+    assert [r["piece"] for r in first] == ["<|startoftext|>", "a</w>", "photo</w>", "of</w>", "a</w>", "hand</w>",
+                                           "<|endoftext|>"]

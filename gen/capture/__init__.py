@@ -24,6 +24,9 @@ FULL_CHAINS = [
     ["print_model"], ["print_visual"], ["print_text"], ["parameter_count"], ["embeddings"],
     ["projections"], ["forward_image"], ["forward_text"], ["logits"], ["vision_vs_text"],
     ["pca"], ["activations"],
+    # inside the computation: tokenizer, causal mask, preprocessing, attention maps, norms through depth
+    ["tokenizer"], ["causal_mask"], ["preprocessing"], ["image_grid"], ["attention_image"], ["attention_text"],
+    ["depth_image"], ["depth_text"],
     ["freeze_visual"], ["unfreeze_last"], ["replace_projection", "alignment_check"],
 ]
 STRUCTURE_CHAINS = [["print_model"], ["print_visual"], ["parameter_count"], ["forward_image"]]

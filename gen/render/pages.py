@@ -81,6 +81,12 @@ def model_pages(s: Snapshot) -> list[Page]:
         Page(f"{base}/fine-tuning/index.md", "fine_tuning.md.j2", "Freezing & replacing", weights=True),
         Page(f"{base}/vision-vs-text/index.md", "vision_vs_text.md.j2",
              "Vision vs text transformer" if s.model.kind == "vit" else "Image vs text encoder"),
+        # inside the computation, from a real run (sits under the encoders in the navigation)
+        Page(f"{base}/preprocessing/index.md", "preprocessing.md.j2",
+             "Preprocessing & patches" if s.model.kind == "vit" else "Preprocessing & feature grid"),
+        Page(f"{base}/tokenizer/index.md", "tokenizer.md.j2", "Tokenizer"),
+        Page(f"{base}/attention/index.md", "attention.md.j2", "Attention maps", weights=True),
+        Page(f"{base}/activations/index.md", "depth.md.j2", "Activations through depth", weights=True),
     ]
     return out
 

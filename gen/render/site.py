@@ -143,7 +143,7 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
 
     for s in full:
         files.update(plots.for_model(s))
-        files.update(inside.files(s))
+        files.update(inside.files(s, diagrams.cache / "plots" if diagrams is not None else None))
         for name, table in tables.model_tables(s).items():
             files.update(tables.files(f"tables/{s.model.slug}", name, table, f"tab:clip-{s.model.slug}-{name}"))
         for page in P.model_pages(s):

@@ -1,0 +1,37 @@
+#: Per-head attention of the class token over the patches, in the last block of the image transformer.
+import math
+
+block = model.visual.transformer.resblocks[-1]
+captured = {}
+handle = block.register_forward_pre_hook(lambda module, args: captured.update(x=args[0]))
+try:
+    with torch.no_grad():
+        model.encode_image(preprocess(image).unsqueeze(0))
+finally:
+    handle.remove()
+
+x = captured["x"]  # the block's input, [L, N, width]: sequence first
+with torch.no_grad():
+    y = block.ln_1(x)
+    out, weights = block.attn(y, y, y, need_weights=True, average_attn_weights=False)  # weights [N, heads, L, L]
+    same = torch.allclose(out, block.attention(y), atol=1e-5)
+heads, tokens = weights.shape[1], weights.shape[-1]
+grid = math.isqrt(tokens - 1)  # the patch tokens form a square
+row = weights[0, :, 0, :]  # [heads, L]: how the class token (query 0) spreads its attention
+maps = row[:, 1:].reshape(heads, grid, grid)  # over the patches, in image layout
+sums = weights.sum(dim=-1)  # every row of every head sums to 1 (softmax)
+print(f"block input {tuple(x.shape)} -> attention weights {tuple(weights.shape)}: [batch, heads, query, key]")
+print(f"same output as the block's own attention (need_weights=False): {same}")
+print(f"rows sum to 1 within {(sums - 1).abs().max().item():.1e} ({sums.numel()} rows)")
+print(f"class token over the {grid} x {grid} patches, per head:")
+for h in range(heads):
+    top = int(maps[h].argmax())
+    print(f"  head {h:>2}: on itself {row[h, 0].item():.3f}, on patches {row[h, 1:].sum().item():.3f}, "
+          f"largest {maps[h].max().item():.3f} at patch (row {top // grid}, col {top % grid})")
+
+result.update(
+    block="visual.transformer.resblocks." + str(len(model.visual.transformer.resblocks) - 1),
+    query="class token", heads=heads, grid=grid, shape=list(weights.shape), matches_block=same,
+    maps=maps.tolist(), mean_map=maps.mean(dim=0).tolist(), query_self=row[:, 0].tolist(),
+    row_sums=row.sum(dim=-1).tolist(), max_row_error=(sums - 1).abs().max().item(),
+)

@@ -1,0 +1,138 @@
+"""Figures (SVG) and their numbers (CSV) for the pages that look inside the computation:
+tokenizer, causal mask, attention maps, norms through depth, preprocessing and the image grid."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from gen.render import plots
+from gen.render.tables import to_csv
+from gen.snapshot import Snapshot
+
+
+def grid_name(s: Snapshot) -> str:
+    """patch-grid for a Vision Transformer, feature-grid for a ResNet."""
+    return "patch-grid" if s.recipe("image_grid").result["kind"] == "patches" else "feature-grid"
+
+
+def tokens_csv(s: Snapshot) -> bytes:
+    rows = [[p["prompt"], i, token, piece, text]
+            for p in s.recipe("tokenizer").result["prompts"]
+            for i, (token, piece, text) in enumerate(zip(p["ids"], p["pieces"], p["texts"]))]
+    return to_csv(["prompt", "position", "id", "piece", "decoded"], rows)
+
+
+def causal_mask_csv(s: Snapshot) -> bytes:
+    corner = s.recipe("causal_mask").result["corner"]
+    return to_csv(["query \\ key"] + list(range(len(corner))),
+                  [[i] + ["0" if ok else "-inf" for ok in row] for i, row in enumerate(corner)])
+
+
+def attention_image_csv(s: Snapshot) -> bytes:
+    r = s.recipe("attention_image").result
+    grid = r["grid"]
+    rows = []
+    for h, (own, m) in enumerate(zip(r["query_self"], r["maps"])):
+        rows.append([h, 0, r["query"], "", "", own])
+        rows += [[h, 1 + i * grid + j, "grid cell", i, j, v] for i, line in enumerate(m) for j, v in enumerate(line)]
+    return to_csv(["head", "key token", "key", "row", "column", "weight"], rows)
+
+
+def attention_text_csv(s: Snapshot) -> bytes:
+    rows = [[p["prompt"], h, i, piece, v]
+            for p in s.recipe("attention_text").result["prompts"]
+            for h, line in enumerate(p["weights"])
+            for i, (piece, v) in enumerate(zip(p["pieces"], line))]
+    return to_csv(["prompt", "head", "key position", "key piece", "weight"], rows)
+
+
+def depth_csv(s: Snapshot, tower: str) -> bytes:
+    labels, lines = plots.depth_series(s)[tower]
+    return to_csv(["block"] + [key for key, *_ in lines],
+                  [[label] + [ys[i] for *_, ys in lines] for i, label in enumerate(labels)])
+
+
+def preprocessing_csv(s: Snapshot) -> bytes:
+    r = s.recipe("preprocessing").result
+    rows = [[0, "(the sample image)", "image", "x".join(map(str, r["original"]))]]
+    rows += [[i + 1, st["repr"], "tensor" if st["tensor"] else "image", "x".join(map(str, st["after"]))]
+             for i, st in enumerate(r["steps"])]
+    return to_csv(["step", "transform", "result", "size (image: width x height; tensor: shape)"], rows)
+
+
+def normalisation_csv(s: Snapshot) -> bytes:
+    r = s.recipe("preprocessing").result
+    rows = []
+    for c, channel in enumerate("RGB"):
+        row = [channel, r["mean"][c], r["std"][c]]
+        for stage in ("unit", "normalised"):
+            st = r["stats"][stage][c]
+            row += [st["mean"], st["std"], st["min"], st["max"]]
+        rows.append(row)
+    header = ["channel", "Normalize mean", "Normalize std"]
+    header += [f"{stage} {k}" for stage in ("after ToTensor", "after Normalize") for k in ("mean", "std", "min", "max")]
+    return to_csv(header, rows)
+
+
+def grid_csv(s: Snapshot) -> bytes:
+    g = s.recipe("image_grid").result
+    size = g["grid"] * (g["patch"] if g["kind"] == "patches" else g["stride"])
+    cell = size // g["grid"]
+    rows = [[1 + i * g["grid"] + j, i, j, j * cell, i * cell, (j + 1) * cell, (i + 1) * cell]
+            for i in range(g["grid"]) for j in range(g["grid"])]
+    return to_csv(["token", "row", "column", "left", "top", "right", "bottom"], rows)
+
+
+# What the figures are drawn from: a change to any of it draws them again.
+DRAWN_FROM = ("causal_mask", "attention_image", "attention_text", "depth_image", "depth_text", "preprocessing",
+              "image_grid")
+
+
+def _drawer(s: Snapshot, cache: Path | None):
+    """Draws a figure, or reads it from `cache` when the same data and the same plotting code drew it before."""
+    if cache is None:
+        return lambda draw: draw(s)
+    import matplotlib
+    import PIL
+
+    facts = {"model": s.model.name, "weights": s.weights.mode, "matplotlib": matplotlib.__version__,
+             "pillow": PIL.__version__,  # writes the PNGs embedded in the SVGs
+             "code": [Path(plots.__file__).read_text(encoding="utf-8"), Path(__file__).read_text(encoding="utf-8")],
+             "data": {name: s.recipe(name).result for name in DRAWN_FROM}}
+    key = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]
+
+    def drawn(draw) -> bytes:
+        path = cache / f"{draw.__name__}-{key}.svg"
+        if path.is_file():
+            return path.read_bytes()
+        from gen.cache import write_atomic
+
+        data = draw(s)
+        write_atomic(path, data)
+        return data
+    return drawn
+
+
+def files(s: Snapshot, cache: Path | None = None) -> dict[str, bytes]:
+    """Every figure and CSV file of these pages for one model; SVGs are kept in `cache` (a folder) if given."""
+    fig, tab = f"figures/{s.model.slug}", f"tables/{s.model.slug}"
+    grid = grid_name(s)
+    draw = _drawer(s, cache)
+    return {
+        f"{tab}/tokens.csv": tokens_csv(s),
+        f"{fig}/causal-mask.svg": draw(plots.causal_mask_svg),
+        f"{tab}/causal-mask.csv": causal_mask_csv(s),
+        f"{fig}/attention-image.svg": draw(plots.attention_image_svg),
+        f"{tab}/attention-image.csv": attention_image_csv(s),
+        f"{fig}/attention-text.svg": draw(plots.attention_text_svg),
+        f"{tab}/attention-text.csv": attention_text_csv(s),
+        f"{fig}/depth.svg": draw(plots.depth_svg),
+        f"{tab}/depth-image.csv": depth_csv(s, "image"),
+        f"{tab}/depth-text.csv": depth_csv(s, "text"),
+        f"{fig}/preprocessing.svg": draw(plots.preprocessing_svg),
+        f"{tab}/preprocessing.csv": preprocessing_csv(s),
+        f"{tab}/normalisation.csv": normalisation_csv(s),
+        f"{fig}/{grid}.svg": draw(plots.grid_svg),
+        f"{tab}/{grid}.csv": grid_csv(s),
+    }
