@@ -6,6 +6,7 @@ field changes meaning; the cache key includes it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -144,12 +145,20 @@ class Snapshot:
     recipes: dict[str, Recipe] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)  # class name -> source of the documented CLIP classes
 
-    # --- lookups used by render -------------------------------------------------------
+    # --- lookups used by render (indexed once; templates call them thousands of times) -----
+    @functools.cached_property
+    def _modules_by_path(self) -> dict[str, ModuleRecord]:
+        return {m.path: m for m in self.modules}
+
+    @functools.cached_property
+    def _params_by_name(self) -> dict[str, ParamRecord]:
+        return {p.name: p for p in self.parameters}
+
     def module(self, path: str) -> ModuleRecord:
-        for record in self.modules:
-            if record.path == path:
-                return record
-        raise KeyError(f"no module {path!r} in the {self.model.name} snapshot")
+        try:
+            return self._modules_by_path[path]
+        except KeyError:
+            raise KeyError(f"no module {path!r} in the {self.model.name} snapshot") from None
 
     def params_under(self, prefix: str) -> list[ParamRecord]:
         if not prefix:
@@ -157,10 +166,10 @@ class Snapshot:
         return [p for p in self.parameters if p.name.startswith(prefix + ".")]
 
     def param(self, name: str) -> ParamRecord:
-        for record in self.parameters:
-            if record.name == name:
-                return record
-        raise KeyError(f"no parameter {name!r} in the {self.model.name} snapshot")
+        try:
+            return self._params_by_name[name]
+        except KeyError:
+            raise KeyError(f"no parameter {name!r} in the {self.model.name} snapshot") from None
 
     def recipe(self, name: str) -> Recipe:
         try:
