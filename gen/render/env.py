@@ -11,7 +11,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 def num(value: int | float) -> str:
-    """151277313 -> '151,277,313'."""
+    """Thousands separators: 1234567 -> '1,234,567'."""
     return f"{value:,}"
 
 
