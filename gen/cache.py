@@ -60,13 +60,7 @@ def catalog_path(cfg: Config) -> Path:
 def read_catalog(path: Path):
     from gen.snapshot import Catalog
 
-    if not path.is_file():
-        return None
-    try:
-        return Catalog.from_json(path.read_text(encoding="utf-8"))
-    except Exception as err:
-        log.warning("Cache entry %s is unreadable (%s); capturing again.", path, err)
-        return None
+    return read(path, Catalog)
 
 
 def path_for(cfg: Config, plan: WeightsPlan, scope: str) -> Path:
@@ -74,11 +68,12 @@ def path_for(cfg: Config, plan: WeightsPlan, scope: str) -> Path:
     return cfg.cache / "snapshots" / f"{slug}-{key(plan, cfg, scope)}.json"
 
 
-def read(path: Path) -> Snapshot | None:
+def read(path: Path, kind=Snapshot):
+    """A cached Snapshot (or Catalog), or None when absent or unreadable."""
     if not path.is_file():
         return None
     try:
-        return Snapshot.from_json(path.read_text(encoding="utf-8"))
+        return kind.from_json(path.read_text(encoding="utf-8"))
     except Exception as err:  # truncated, edited or from an older schema: recapture
         log.warning("Cache entry %s is unreadable (%s); capturing again.", path, err)
         return None

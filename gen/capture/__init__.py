@@ -87,13 +87,12 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
     from gen.capture.load import load
 
     arch = arch or archs.KNOWN[plan.model]
-    check_prompts(cfg.prompts, arch.context_length)
     started = time.monotonic()
     log.info("Capturing %s (%s weights, %s)", plan.model, plan.mode, scope)
     torch.set_num_threads(max(1, min(torch.get_num_threads(), os.cpu_count() or 1)))
     loaded = load(plan, arch)  # a checkpoint's own architecture wins over the table's
     model, preprocess, arch = loaded.model, loaded.preprocess, loaded.arch
-    check_prompts(cfg.prompts, arch.context_length)
+    check_prompts(cfg.prompts, arch.context_length)  # the context of the model as loaded
     images = {path.name: Image.open(path).convert("RGB") for path in cfg.images}
     image = next(iter(images.values()))
     with torch.no_grad():
