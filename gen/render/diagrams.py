@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
 import re
 import shutil
 import subprocess
+import tempfile
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from gen.errors import GraphvizError
 from gen.snapshot import Snapshot
 
 TIMEOUT_S = 60
-OUTPUT_VERSION = 2  # bump when post-processing of dot's output changes (2: stable PDF dates)
+OUTPUT_VERSION = 3  # bump when post-processing of dot's output changes (2: stable PDF dates, 3: one run)
 INSTALL_HINT = ("Install Graphviz so that `dot` is on PATH: Debian/Ubuntu `sudo apt-get install graphviz`, "
                 "Fedora `sudo dnf install graphviz`, macOS `brew install graphviz`.")
 
@@ -30,37 +34,69 @@ STYLE = {
 
 
 class Dot:
-    """Runs Graphviz; rendered outputs are cached by a hash of the DOT source and `dot -V`."""
+    """Runs Graphviz once per diagram for both SVG and PDF, on a few threads while pages keep rendering.
 
-    def __init__(self, cache: Path):
+    Outputs are cached by a hash of the DOT source and `dot -V`."""
+
+    FORMATS = ("svg", "pdf")
+
+    def __init__(self, cache: Path, workers: int | None = None):
         self.exe = shutil.which("dot")
         if not self.exe:
             raise GraphvizError(f"Graphviz's `dot` was not found on PATH. {INSTALL_HINT}")
         out = subprocess.run([self.exe, "-V"], capture_output=True, text=True, timeout=TIMEOUT_S)
         self.version = (out.stderr or out.stdout).strip()
         self.cache = cache
+        self.workers = workers or os.cpu_count() or 1
         self.runs = 0          # `dot` invocations in this build (0 when every figure was cached)
-        self.seconds = 0.0     # time spent in them
+        self.seconds = 0.0     # time spent in them, summed over threads
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
 
-    def render(self, name: str, source: str, fmt: str) -> bytes:
-        digest = hashlib.sha256(f"{OUTPUT_VERSION}\0{self.version}\0{fmt}\0{source}".encode()).hexdigest()
-        cached = self.cache / f"{digest}.{fmt}"
-        if cached.is_file():
-            return cached.read_bytes()
-        started = time.monotonic()
-        try:
-            out = subprocess.run([self.exe, f"-T{fmt}"], input=source.encode(), capture_output=True, timeout=TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            raise GraphvizError(f"Graphviz took longer than {TIMEOUT_S} s on diagram {name!r}.") from None
-        finally:
-            self.runs += 1
-            self.seconds += time.monotonic() - started
-        if out.returncode != 0:
-            raise GraphvizError(f"Graphviz failed on diagram {name!r}: {out.stderr.decode(errors='replace').strip()}")
+    def _cached(self, source: str) -> dict[str, Path]:
+        digest = hashlib.sha256(f"{OUTPUT_VERSION}\0{self.version}\0{source}".encode()).hexdigest()
+        return {fmt: self.cache / f"{digest}.{fmt}" for fmt in self.FORMATS}
+
+    def start(self, name: str, source: str) -> Future:
+        """A future of {"svg": bytes, "pdf": bytes}; already done when the diagram is in the cache."""
+        paths = self._cached(source)
+        if all(p.is_file() for p in paths.values()):
+            done: Future = Future()
+            done.set_result({fmt: p.read_bytes() for fmt, p in paths.items()})
+            return done
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="dot")
+        return self._pool.submit(self._run, name, source, paths)
+
+    def render(self, name: str, source: str) -> dict[str, bytes]:
+        return self.start(name, source).result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _run(self, name: str, source: str, paths: dict[str, Path]) -> dict[str, bytes]:
         from gen.cache import write_atomic
 
-        data = _stable_pdf(out.stdout) if fmt == "pdf" else out.stdout
-        write_atomic(cached, data)
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="clip-docs-dot-") as tmp:
+            outputs = {fmt: Path(tmp) / f"out.{fmt}" for fmt in self.FORMATS}
+            args = [self.exe] + [arg for fmt, out in outputs.items() for arg in (f"-T{fmt}", f"-o{out}")]
+            try:
+                out = subprocess.run(args, input=source.encode(), capture_output=True, timeout=TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                raise GraphvizError(f"Graphviz took longer than {TIMEOUT_S} s on diagram {name!r}.") from None
+            finally:
+                with self._lock:
+                    self.runs += 1
+                    self.seconds += time.monotonic() - started
+            if out.returncode != 0:
+                raise GraphvizError(f"Graphviz failed on diagram {name!r}: {out.stderr.decode(errors='replace').strip()}")
+            data = {fmt: path.read_bytes() for fmt, path in outputs.items()}
+        data["pdf"] = _stable_pdf(data["pdf"])
+        for fmt, path in paths.items():
+            write_atomic(path, data[fmt])
         return data
 
 

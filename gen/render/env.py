@@ -80,9 +80,13 @@ def file_link(ctx, path: str) -> str:
     return file_href(ctx["page"], path)
 
 
-def make_env() -> jinja2.Environment:
+def make_env(compiled: Path | None = None) -> jinja2.Environment:
+    """`compiled`: a folder to keep compiled templates in (Jinja checks each against its source)."""
+    if compiled is not None:
+        compiled.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

@@ -86,20 +86,19 @@ def grid_csv(s: Snapshot) -> bytes:
 
 # What the figures are drawn from: a change to any of it draws them again.
 DRAWN_FROM = ("causal_mask", "attention_image", "attention_text", "depth_image", "depth_text", "preprocessing",
-              "image_grid")
+              "image_grid", "pca", "activations")
 
 
 def _drawer(s: Snapshot, cache: Path | None):
     """Draws a figure, or reads it from `cache` when the same data and the same plotting code drew it before."""
     if cache is None:
         return lambda draw: draw(s)
-    import matplotlib
-    import PIL
+    from importlib.metadata import version
 
-    facts = {"model": s.model.name, "weights": s.weights.mode, "matplotlib": matplotlib.__version__,
-             "pillow": PIL.__version__,  # writes the PNGs embedded in the SVGs
+    facts = {"model": s.model.name, "weights": s.weights.mode, "matplotlib": version("matplotlib"),
+             "pillow": version("pillow"),  # writes the PNGs embedded in the SVGs
              "code": [Path(plots.__file__).read_text(encoding="utf-8"), Path(__file__).read_text(encoding="utf-8")],
-             "data": {name: s.recipe(name).result for name in DRAWN_FROM}}
+             "data": {name: s.recipes[name].result for name in DRAWN_FROM if name in s.recipes}}
     key = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]
 
     def drawn(draw) -> bytes:
@@ -135,4 +134,22 @@ def files(s: Snapshot, cache: Path | None = None) -> dict[str, bytes]:
         f"{tab}/normalisation.csv": normalisation_csv(s),
         f"{fig}/{grid}.svg": draw(plots.grid_svg),
         f"{tab}/{grid}.csv": grid_csv(s),
+        f"{fig}/pca.svg": draw(plots.pca_svg),
     }
+
+
+def activation_files(s: Snapshot, cache: Path | None = None) -> dict[str, bytes]:
+    """The QuickGELU-vs-GELU figure of the concepts page, drawn from one model's `activations` recipe."""
+    return {"figures/quickgelu-vs-gelu.svg": _drawer(s, cache)(plots.gelu_svg)}
+
+
+def prewarm(snapshot_file: Path, cache: Path, activations: bool) -> None:
+    """Draw one model's figures into `cache` from its cached Snapshot: run in a second process while the
+    main one captures, so that `files` later finds every SVG drawn."""
+    from gen import cache as snapshot_cache
+
+    s = snapshot_cache.read(snapshot_file)
+    if s is not None:
+        files(s, cache)
+        if activations:
+            activation_files(s, cache)

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
+from gen.snapshot import Snapshot
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
-from gen.snapshot import Snapshot  # noqa: E402
+def _pyplot():
+    """matplotlib, imported when a figure is drawn: a build whose figures are all cached never loads it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 STYLE = {
     "svg.hashsalt": "understanding-clip",   # stable element ids
@@ -21,6 +26,7 @@ STYLE = {
 
 def _svg(fig, dpi: float | None = None) -> bytes:
     """`dpi` sets the resolution of raster images inside the SVG (default: the figure's)."""
+    plt = _pyplot()
     out = io.BytesIO()
     fig.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": "Understanding CLIP"},
                 dpi=dpi or "figure")
@@ -29,6 +35,7 @@ def _svg(fig, dpi: float | None = None) -> bytes:
 
 
 def pca_svg(s: Snapshot) -> bytes:
+    plt = _pyplot()
     result = s.recipe("pca").result
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(7, 5))
@@ -49,6 +56,7 @@ def pca_svg(s: Snapshot) -> bytes:
 
 
 def gelu_svg(s: Snapshot) -> bytes:
+    plt = _pyplot()
     r = s.recipe("activations").result
     with plt.rc_context(STYLE):
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True, height_ratios=[3, 1.3])
@@ -63,14 +71,6 @@ def gelu_svg(s: Snapshot) -> bytes:
         bottom.set_xlabel("x")
         bottom.grid(alpha=0.3)
         return _svg(fig)
-
-
-def for_model(s: Snapshot) -> dict[str, bytes]:
-    return {f"figures/{s.model.slug}/pca.svg": pca_svg(s)}
-
-
-def activations(s: Snapshot) -> dict[str, bytes]:
-    return {"figures/quickgelu-vs-gelu.svg": gelu_svg(s)}
 
 
 # --- Inside the computation: tokenizer, causal mask, attention maps, norms through depth, preprocessing ---------
@@ -97,6 +97,7 @@ def sample_crop(s: Snapshot):
 
 
 def causal_mask_svg(s: Snapshot) -> bytes:
+    plt = _pyplot()
     r = s.recipe("causal_mask").result
     corner = r["corner"]
     n = len(corner)
@@ -120,6 +121,7 @@ def causal_mask_svg(s: Snapshot) -> bytes:
 
 
 def _panels(count: int, cols: int, size: float = 1.55):
+    plt = _pyplot()
     rows = -(-count // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(cols * size + 0.9, rows * (size + 0.25) + 0.5), squeeze=False,
                              layout="constrained")
@@ -131,6 +133,7 @@ def _panels(count: int, cols: int, size: float = 1.55):
 
 def attention_image_svg(s: Snapshot) -> bytes:
     """The query token's attention over the grid, one panel per head (and their mean), over the sample image."""
+    plt = _pyplot()
     r = s.recipe("attention_image").result
     _, crop = sample_crop(s)
     n = crop.shape[0]
@@ -153,6 +156,7 @@ def attention_image_svg(s: Snapshot) -> bytes:
 
 def attention_text_svg(s: Snapshot) -> bytes:
     """Each prompt's end-of-text row in the last text block: heads down, tokens across."""
+    plt = _pyplot()
     r = s.recipe("attention_text").result
     prompts = r["prompts"]
     top = max(v for p in prompts for row in p["weights"] for v in row)
@@ -199,6 +203,7 @@ def depth_series(s: Snapshot) -> dict[str, tuple[list[str], list[tuple[str, str,
 
 
 def depth_svg(s: Snapshot) -> bytes:
+    plt = _pyplot()
     series = depth_series(s)
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), width_ratios=[1.4 if s.model.kind == "resnet" else 1, 1],
@@ -221,6 +226,7 @@ def depth_svg(s: Snapshot) -> bytes:
 
 
 def preprocessing_svg(s: Snapshot) -> bytes:
+    plt = _pyplot()
     from matplotlib.patches import Rectangle
 
     r = s.recipe("preprocessing").result
@@ -244,6 +250,7 @@ def preprocessing_svg(s: Snapshot) -> bytes:
 
 def grid_svg(s: Snapshot) -> bytes:
     """ViT: the patches conv1 cuts, numbered as tokens.  ResNet: layer4's cells and one cell's receptive field."""
+    plt = _pyplot()
     from matplotlib.patches import Rectangle
 
     g = s.recipe("image_grid").result

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -14,7 +15,6 @@ from gen.render import changes as changes_mod
 from gen.render import diff as diff_mod
 from gen.render import inside
 from gen.render import pages as P
-from gen.render import plots
 from gen.render import tables
 from gen.render.env import make_env, relative
 from gen.snapshot import Snapshot
@@ -79,11 +79,32 @@ def where(s: Snapshot):
     return find
 
 
+MARK = re.compile(rb"@@clip-drawing ([^ @]+) ([^ @]+)@@")
+
+
+def _drawing_mark(base: str, prefix: str) -> str:
+    """Where a diagram's SVG goes in a page, filled in by inline_drawings once `dot` has drawn it."""
+    return f"@@clip-drawing {base} {prefix}@@"
+
+
+def inline_drawings(files: dict[str, bytes], drawings: dict) -> None:
+    """Wait for every diagram, store its SVG and PDF, and put the SVG into the pages that show it."""
+    svgs = {}
+    for base, job in drawings.items():
+        out = job.result()  # a Graphviz error surfaces here, naming the diagram
+        files[base + ".svg"], files[base + ".pdf"] = out["svg"], out["pdf"]
+        svgs[base] = out["svg"]
+    for path, data in files.items():
+        if path.endswith(".md") and b"@@clip-drawing " in data:
+            files[path] = MARK.sub(lambda m: D.inline(svgs[m[1].decode()], m[2].decode()).encode(), data)
+
+
 class DiagramMaker:
     """Called from templates: draws a diagram once, stores SVG/PDF/DOT under a stable name, returns Markdown."""
 
-    def __init__(self, s: Snapshot, page: str, dot, files: dict[str, bytes], registry: list):
+    def __init__(self, s: Snapshot, page: str, dot, files: dict[str, bytes], registry: list, drawings: dict):
         self.s, self.page, self.dot, self.files, self.registry = s, page, dot, files, registry
+        self.drawings = drawings
 
     def __call__(self, root: str, kind: str = "hierarchy", caption: str = "", depth: int = 2, fold: bool = True) -> str:
         if self.dot is None:
@@ -105,25 +126,37 @@ class DiagramMaker:
             source = D.parameters(self.s, self.page, find)
         else:
             source = D.hierarchy(self.s, root, self.page, find, depth, fold)
-        svg = self.dot.render(base, source, "svg")
-        if base + ".svg" not in self.files:
+        if base + ".dot" not in self.files:
             self.files[base + ".dot"] = source.encode()
-            self.files[base + ".svg"] = svg
-            self.files[base + ".pdf"] = self.dot.render(base, source, "pdf")
+            self.drawings[base] = self.dot.start(base, source)  # drawn on another thread; see inline_drawings
             self.registry.append({"model": self.s.model.name, "name": name, "base": base, "caption": caption,
                                   "page": self.page})
         # raw HTML links, so that the print page's plugin leaves them to gen.print_page
         downloads = " · ".join(f'<a href="{D.file_href(self.page, base + "." + fmt)}">{fmt.upper()}</a>'
                                for fmt in ("svg", "pdf", "dot"))
         return (f'<figure class="clip-diagram" id="figure-{name.replace(".", "-")}">\n<div class="clip-diagram-svg">\n'
-                f"{D.inline(svg, 'dg-' + name.replace('.', '-'))}\n</div>\n<figcaption>{caption}</figcaption>\n</figure>\n\n"
+                f"{_drawing_mark(base, 'dg-' + name.replace('.', '-'))}\n</div>\n<figcaption>{caption}</figcaption>\n</figure>\n\n"
                 f"Figure `{base}`: {downloads} (the SVG link opens it full size)\n")
 
 
 def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[str],
          diagrams=None, catalog=None, diffs: list[list[str]] | None = None,
-         baselines: dict | None = None, site_url: str = "") -> dict[str, bytes]:
-    env = make_env()
+         baselines: dict | None = None, site_url: str = "", cache: Path | None = None,
+         figures_ready=None) -> dict[str, bytes]:
+    """`cache`, if given, is a folder that keeps drawn plots and compiled templates between builds.
+    `figures_ready`, if given, is called once the pages are rendered and before the plots are drawn:
+    a build whose plots are being drawn in another process waits there."""
+    try:
+        return _site(snapshots, documented, compared, diagrams, catalog, diffs, baselines, site_url, cache,
+                     figures_ready)
+    finally:
+        if diagrams is not None:
+            diagrams.close()  # on failure, diagrams not yet drawn are dropped
+
+
+def _site(snapshots, documented, compared, diagrams, catalog, diffs, baselines, site_url, cache,
+          figures_ready) -> dict[str, bytes]:
+    env = make_env(cache / "templates" if cache is not None else None)
     files: dict[str, bytes] = {}
     full = [snapshots[name] for name in documented]
     others = [snapshots[name] for name in compared if name in snapshots]
@@ -131,6 +164,7 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
     common = {"documented": full, "everyone": everyone, "catalog": catalog, "site_url": site_url,
               "documented_names": [d.model.name for d in full]}
     registry: list[dict] = []
+    drawings: dict = {}
 
     def emit(page: P.Page, s: Snapshot | None, extra: dict | None = None) -> None:
         context = {**common, **page.context, **(extra or {}), "page": page.path, "title": page.title,
@@ -138,12 +172,10 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
         if s is not None:
             context.update(s=s, model=s.model, arch=s.model.arch, weights=s.weights, prov=s.provenance,
                            to=Linker(s, page.path), module_pages=P.module_pages(s),
-                           diagram=DiagramMaker(s, page.path, diagrams, files, registry))
+                           diagram=DiagramMaker(s, page.path, diagrams, files, registry, drawings))
         files[page.path] = render_template(env, page.template, context).encode("utf-8")
 
     for s in full:
-        files.update(plots.for_model(s))
-        files.update(inside.files(s, diagrams.cache / "plots" if diagrams is not None else None))
         for name, table in tables.model_tables(s).items():
             files.update(tables.files(f"tables/{s.model.slug}", name, table, f"tab:clip-{s.model.slug}-{name}"))
         for page in P.model_pages(s):
@@ -168,14 +200,20 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
             continue
         emit(P.Page(path, "diff.md.j2", f"{a} vs {b}"), full[0], {"d": diff_mod.diff(ea, eb)})
         comparisons.append((f"{a} vs {b}", path))
-    files.update(plots.activations(full[0]))
     emit(P.Page("concepts/quickgelu/index.md", "activations.md.j2", "QuickGELU vs GELU"), full[0])
     changes = [changes_mod.compare(old, snapshots[name], label) for name, (old, label) in (baselines or {}).items()]
     emit(P.Page("changes/index.md", "changes.md.j2", "What changed"), full[0], {"changes": changes})
     emit(P.Page("provenance/index.md", "provenance.md.j2", "Provenance"), full[0])
     emit(P.Page("figures/index.md", "figures.md.j2", "Figures"), full[0], {"figures": registry})
     emit(P.Page("linking.md", "linking.md.j2", "Linking from a thesis"), full[0])
+    if figures_ready is not None:
+        figures_ready()  # plots drawn by another process are in the plot cache from here on
+    plot_cache = cache / "plots" if cache is not None else None
+    for s in full:
+        files.update(inside.files(s, plot_cache))
+    files.update(inside.activation_files(full[0], plot_cache))
     if diagrams is not None:
+        inline_drawings(files, drawings)
         log.info("Graphviz: %d diagrams, %d dot runs, %.2f s", len(registry), diagrams.runs, diagrams.seconds)
     files["SUMMARY.md"] = render_template(env, "SUMMARY.md.j2", {
         **common, "page": "SUMMARY.md", "pages_of": P.model_pages, "comparisons": comparisons,
