@@ -189,11 +189,17 @@ class Snapshot:
         return _decode(cls, data)
 
 
+@functools.cache
+def _fields(tp: type) -> tuple[dict, tuple]:
+    """A dataclass's resolved type hints and fields, worked out once per class."""
+    return typing.get_type_hints(tp), dataclasses.fields(tp)
+
+
 def _decode(tp: Any, value: Any) -> Any:
     """Rebuild frozen dataclasses and tuples from json.loads output, following the type hints."""
     if dataclasses.is_dataclass(tp):
-        hints = typing.get_type_hints(tp)
-        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in dataclasses.fields(tp)
+        hints, fields = _fields(tp)
+        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in fields
                      if f.name in value or (f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)})
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)

@@ -1,6 +1,7 @@
 """Capture: the only stage that imports torch and clip.  Model in, Snapshot out."""
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import inspect
 import logging
@@ -34,10 +35,21 @@ MUTATING = {"freeze_visual", "unfreeze_last", "replace_projection"}
 NEED_ALIGNED = {"logits", "pca"}  # need image and text embeddings of one width
 
 
+KNOWN_CLIP_DISTRIBUTIONS = ("clip-anytorch", "openai-clip", "clip")  # looked at first: scanning all is slow
+
+
+@functools.lru_cache(maxsize=1)
 def clip_distribution() -> tuple[str, str]:
     """Which installed distribution provides the `clip` import name, and its version."""
-    for dist in importlib.metadata.packages_distributions().get("clip", []):
-        return dist, importlib.metadata.version(dist)
+    for name in KNOWN_CLIP_DISTRIBUTIONS:
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        if any(str(f) == "clip/__init__.py" for f in dist.files or ()):
+            return dist.metadata["Name"], dist.version
+    for name in importlib.metadata.packages_distributions().get("clip", []):
+        return name, importlib.metadata.version(name)
     return "unknown", "unknown"
 
 
