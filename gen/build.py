@@ -18,36 +18,52 @@ log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 PREPARED: dict[str, bytes] = {}  # filled by gen.mkdocs_hooks before MkDocs cleans the site, read by gen_pages.py
 
 
-def snapshots(cfg: Config) -> dict[str, Snapshot]:
-    """One Snapshot per configured model, from the cache when its fingerprint matches."""
-    plans = {name: weights.plan(cfg, name) for name in cfg.all_models}  # weights errors before any capture
-    out: dict[str, Snapshot] = {}
+def targets(cfg: Config) -> dict[str, tuple[weights.WeightsPlan, str, Path]]:
+    """What each configured model needs: {name: (weights plan, scope, Snapshot cache file)}.
+
+    Weights problems (a missing checkpoint, a bad file) fail here, before anything is captured."""
+    plans = {name: weights.plan(cfg, name) for name in cfg.all_models}
+    out = {}
     for name, plan in plans.items():
         scope = "full" if name in cfg.models else "structure"
-        path = cache.path_for(cfg, plan, scope)
-        snap = cache.read(path)
-        if snap is None:
-            from gen.capture import take_snapshot  # the only place torch gets imported
-
-            snap = take_snapshot(plan, cfg, scope)
-            cache.write(path, snap)
-        else:
-            log.debug("Snapshot of %s from cache %s", name, path)
-        out[name] = snap
+        out[name] = (plan, scope, cache.path_for(cfg, plan, scope))
     return out
 
 
+def snapshot(cfg: Config, plan: weights.WeightsPlan, scope: str, path: Path) -> Snapshot:
+    """One model's Snapshot, from the cache when its fingerprint matches, else captured here."""
+    snap = cache.read(path)
+    if snap is None:
+        from gen.capture import take_snapshot  # the only place torch gets imported
+
+        snap = take_snapshot(plan, cfg, scope)
+        cache.write(path, snap)
+    else:
+        log.debug("Snapshot of %s from cache %s", plan.model, path)
+    return snap
+
+
+def snapshots(cfg: Config, wanted: dict | None = None) -> dict[str, Snapshot]:
+    """One Snapshot per configured model."""
+    return {name: snapshot(cfg, *target) for name, target in (wanted or targets(cfg)).items()}
+
+
+def capture_catalog(path: Path) -> None:
+    """Architecture facts of all nine variants (meta device), written to `path`; may run in a second process."""
+    from gen.capture.catalog import take_catalog
+    from gen.snapshot import SCHEMA, Catalog
+
+    log.info("Capturing the architecture catalog of all variants")
+    cache.write_atomic(path, Catalog(SCHEMA, take_catalog()).to_json().encode("utf-8"))
+
+
 def catalog(cfg: Config):
-    """Architecture facts of all nine variants (meta device), cached like Snapshots."""
+    """The catalog, cached like Snapshots."""
     path = cache.catalog_path(cfg)
     found = cache.read_catalog(path)
     if found is None:
-        from gen.capture.catalog import take_catalog
-        from gen.snapshot import SCHEMA, Catalog
-
-        log.info("Capturing the architecture catalog of all variants")
-        found = Catalog(SCHEMA, take_catalog())
-        cache.write_atomic(path, found.to_json().encode("utf-8"))
+        capture_catalog(path)
+        found = cache.read_catalog(path)
     return found
 
 
@@ -82,16 +98,53 @@ def baselines(cfg: Config, current: dict[str, Snapshot]) -> dict[str, tuple[Snap
 
 def generate(cfg: Config) -> dict[str, bytes]:
     """All generated files of the site, in memory: nothing is written if any step fails."""
-    from gen.render import site
+    from gen import site_cache
+    from gen.capture_facts import generator_version
+    from gen.render import env as render_env
 
     started = time.monotonic()
     dot = diagrams.Dot(cfg.cache / "figures")  # fails at once, saying how to install Graphviz
-    from gen.capture_facts import generator_version
-
     generator = generator_version()
-    snaps = {name: _with_build_facts(s, dot.version, generator) for name, s in snapshots(cfg).items()}
-    files = site.site(snaps, list(cfg.models), list(cfg.compare), dot, catalog(cfg), [list(p) for p in cfg.diffs],
-                      baselines(cfg, snaps), cfg.site_url)
+    wanted = targets(cfg)
+    inputs = [path for _, _, path in wanted.values()] + [cache.catalog_path(cfg)]
+
+    def fingerprint() -> str | None:
+        return site_cache.key(cfg, inputs, render_env.TEMPLATES, dot.version, generator)
+
+    files = site_cache.read(cfg.cache, fingerprint())
+    if files is not None:
+        log.info("Generated %d files in %.1f s (nothing changed: rendered-site cache)", len(files),
+                 time.monotonic() - started)
+        return files
+    from gen.render import inside, site
+
+    # A second process takes the catalog and the plots while this one captures (only if it captures).
+    background = None
+    if cfg.jobs > 1 and any(not path.is_file() for _, _, path in wanted.values()):
+        from gen.background import Background
+
+        background = Background()
+    try:
+        catalog_job, plot_jobs = None, []
+        if background is not None and not inputs[-1].is_file():
+            catalog_job = background.submit(capture_catalog, inputs[-1])
+        snaps = {}
+        for name, (plan, scope, path) in wanted.items():
+            snaps[name] = _with_build_facts(snapshot(cfg, plan, scope, path), dot.version, generator)
+            if background is not None and scope == "full":
+                plot_jobs.append(background.submit(inside.prewarm, path, cfg.cache / "plots", name == cfg.models[0]))
+        if catalog_job is not None:
+            background.result(catalog_job)
+
+        def plots_drawn() -> None:  # called by site() once the pages are rendered
+            for job in plot_jobs:
+                background.result(job)
+        files = site.site(snaps, list(cfg.models), list(cfg.compare), dot, catalog(cfg), [list(p) for p in cfg.diffs],
+                          baselines(cfg, snaps), cfg.site_url, cfg.cache, plots_drawn if plot_jobs else None)
+    finally:
+        if background is not None:
+            background.close()
+    site_cache.write(cfg.cache, fingerprint(), files)
     log.info("Generated %d files in %.1f s", len(files), time.monotonic() - started)
     return files
 

@@ -23,9 +23,14 @@ DEFAULT_PROMPTS = (
 
 
 def _sample_data(name: str) -> Path:
-    import matplotlib  # ships a few photos under mpl-data/sample_data
+    """A photo matplotlib ships under mpl-data/sample_data, found without importing matplotlib."""
+    import importlib.util
 
-    return Path(matplotlib.get_data_path()) / "sample_data" / name
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:
+        raise ConfigError("matplotlib is not installed, so there is no default sample image; "
+                          "install the requirements or set extra.clip_docs.images.")
+    return Path(spec.origin).parent / "mpl-data" / "sample_data" / name
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class Config:
     seed: int = 0                                # random-mode initialisation seed
     unfreeze_last: int = 2                       # fine-tuning recipe: image blocks to unfreeze
     replacement_width: int = 256                 # fine-tuning recipe: new projection width
+    jobs: int = os.cpu_count() or 1              # processes a build may use; 1 keeps all work in one
 
     @property
     def all_models(self) -> tuple[str, ...]:
@@ -157,7 +163,13 @@ def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[st
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ConfigError(f"extra.clip_docs.{key} must be a non-negative integer, got {value!r}.")
             cfg = replace(cfg, **{key: value})
-    return cfg
+    jobs, key_j = raw.get("jobs", cfg.jobs), "extra.clip_docs.jobs"
+    if env.get("CLIP_DOCS_JOBS"):
+        jobs, key_j = env["CLIP_DOCS_JOBS"], "CLIP_DOCS_JOBS"
+        jobs = int(jobs) if jobs.strip().isdigit() else jobs
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ConfigError(f"{key_j} is {jobs!r}; give a whole number of processes, 1 or more (1: no second process).")
+    return replace(cfg, jobs=jobs)
 
 
 def file_sha256(path: Path) -> str:

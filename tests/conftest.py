@@ -47,6 +47,22 @@ def tiny_files(tiny_cfg, tiny_snapshot):
     return render_tiny(tiny_cfg, normalise(tiny_snapshot))
 
 
+@pytest.fixture
+def fake_capture(monkeypatch, tiny_snapshot):
+    """Stands in for gen.capture.take_snapshot (build.snapshots imports it lazily) and records its calls."""
+    calls = []
+
+    def take_snapshot(plan, cfg, scope="full", arch=None):
+        calls.append((plan.model, scope))
+        return tiny_snapshot
+
+    import gen.capture
+
+    monkeypatch.setattr(gen.capture, "take_snapshot", take_snapshot)
+    return calls
+
+
+
 class Goldens:
     """Compares text with a file under tests/goldens/, or rewrites the file in update mode."""
 

@@ -26,21 +26,6 @@ def cfg(tmp_path):
     return config.load(tiny_extra(tmp_path / "cache"), base_dir=tmp_path, env={})
 
 
-@pytest.fixture
-def fake_capture(monkeypatch, tiny_snapshot):
-    """Stands in for gen.capture.take_snapshot (build.snapshots imports it lazily) and records its calls."""
-    calls = []
-
-    def take_snapshot(plan, cfg, scope="full", arch=None):
-        calls.append((plan.model, scope))
-        return tiny_snapshot
-
-    import gen.capture
-
-    monkeypatch.setattr(gen.capture, "take_snapshot", take_snapshot)
-    return calls
-
-
 def entry(cfg, name="ViT-B/32", scope="full"):
     return cache.path_for(cfg, weights.plan(cfg, name), scope)
 

@@ -8,12 +8,15 @@ from helpers import normalise, render_tiny
 
 
 def test_second_render_is_identical(tiny_cfg, tiny_snapshot, tiny_files, tmp_path):
-    # same inputs, but no rendered figure is cached: Graphviz and matplotlib run again
+    # same inputs, but nothing rendered is cached (figures, plots, compiled templates, rendered site):
+    # Jinja, Graphviz and matplotlib run again
     fresh = tmp_path / "cache"
-    shutil.copytree(tiny_cfg.cache, fresh, ignore=lambda folder, names: ["figures"] if folder == str(tiny_cfg.cache) else [])
-    assert not (fresh / "figures").exists()
+    rendered = ["figures", "plots", "templates", "sites"]
+    shutil.copytree(tiny_cfg.cache, fresh, ignore=lambda folder, names: rendered if folder == str(tiny_cfg.cache) else [])
+    assert not any((fresh / name).exists() for name in rendered)
     again = render_tiny(dataclasses.replace(tiny_cfg, cache=fresh), normalise(tiny_snapshot))
     assert any(p.suffix == ".svg" for p in (fresh / "figures").iterdir()), "dot did not run again"
+    assert any(p.suffix == ".svg" for p in (fresh / "plots").iterdir()), "matplotlib did not run again"
     assert sorted(again) == sorted(tiny_files)
     compared = [p for p in again if p.endswith((".md", ".dot", ".svg"))]
     assert any(p.endswith(".svg") for p in compared) and any(p.endswith(".dot") for p in compared)
