@@ -1,0 +1,46 @@
+# Graphviz runs: one `dot` run per diagram for SVG and PDF, on threads, cached; a bad diagram is one named error.
+from __future__ import annotations
+
+import pytest
+
+from gen.errors import GraphvizError
+from gen.render.diagrams import Dot, Graph
+
+
+def small(name: str) -> str:
+    g = Graph(name)
+    a, b = g.node("a"), g.node("b", url="../x/")
+    g.edge(a, b, "[1, 2]")
+    return g.source()
+
+
+def test_one_run_gives_svg_and_pdf_then_the_cache(tmp_path):
+    dot = Dot(tmp_path)
+    first = dot.render("small", small("small"))
+    assert first["svg"].lstrip().startswith(b"<?xml") and first["pdf"].startswith(b"%PDF")
+    assert b"/CreationDate (D:19700101000000Z)" in first["pdf"]
+    assert dot.runs == 1
+    assert Dot(tmp_path).render("small", small("small")) == first
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".pdf", ".svg"]
+    dot.close()
+
+
+def test_many_diagrams_on_threads_match_one_at_a_time(tmp_path):
+    sources = {f"d{i}": small(f"d{i}") for i in range(8)}
+    threaded = Dot(tmp_path / "threads", workers=4)
+    jobs = {name: threaded.start(name, source) for name, source in sources.items()}
+    results = {name: job.result() for name, job in jobs.items()}
+    threaded.close()
+    serial = Dot(tmp_path / "serial", workers=1)
+    assert results == {name: serial.render(name, source) for name, source in sources.items()}
+    assert threaded.runs == serial.runs == 8
+    serial.close()
+
+
+def test_bad_diagram_names_itself_and_caches_nothing(tmp_path):
+    dot = Dot(tmp_path)
+    job = dot.start("visual.broken", "digraph { a -> ; }\n")
+    with pytest.raises(GraphvizError, match=r"diagram 'visual.broken'"):
+        job.result()
+    dot.close()
+    assert list(tmp_path.iterdir()) == []
