@@ -225,6 +225,26 @@ def test_finetuned_image_projection_is_documented_as_it_is(tmp_path, caplog):
     assert any("visual.proj [64, 16] -> [64, 256]" in m and str(tmp_path / "ft.pt") in m for m in logged), logged
 
 
+def test_finetuned_checkpoint_with_towers_apart_renders_a_whole_site(tmp_path):
+    """Captured and rendered: the pages say the towers no longer meet instead of failing on the missing plots."""
+    from gen import config
+    from gen.capture import take_snapshot
+    from gen.config import file_sha256
+    from helpers import render_tiny, tiny_extra
+
+    save_state_dict(finetuned(tiny_model(seed=6), 256), tmp_path / "ft.pt")
+    cfg = config.load(tiny_extra(tmp_path / "cache", jobs=1), base_dir=tmp_path, env={})
+    plan = WeightsPlan("ViT-B/32", "pretrained", tmp_path / "ft.pt", file_sha256(tmp_path / "ft.pt"), None)
+    snap = take_snapshot(plan, cfg, "full", arch=TINY_VIT)
+    assert "pca" not in snap.recipes and "logits" not in snap.recipes
+    files = render_tiny(cfg, snap)
+    slug = snap.model.slug
+    assert f"figures/{slug}/pca.svg" not in files and f"figures/{slug}/attention-image.svg" in files
+    similarity = files[f"models/{slug}/similarity/index.md"].decode()
+    assert "have 256 dimensions" in similarity and "text embeddings 16" in similarity
+    assert "pca.svg" not in similarity
+
+
 def test_finetuned_projections_of_another_width_against_the_table(tmp_path):
     """Both projections 256 wide: only embed_dim differs from the expected architecture, so it loads."""
     saved = save_state_dict(finetuned(tiny_model(seed=8), 256, text=True), tmp_path / "ft2.pt")

@@ -118,7 +118,7 @@ def files(s: Snapshot, cache: Path | None = None) -> dict[str, bytes]:
     fig, tab = f"figures/{s.model.slug}", f"tables/{s.model.slug}"
     grid = grid_name(s)
     draw = _drawer(s, cache)
-    return {
+    out = {
         f"{tab}/tokens.csv": tokens_csv(s),
         f"{fig}/causal-mask.svg": draw(plots.causal_mask_svg),
         f"{tab}/causal-mask.csv": causal_mask_csv(s),
@@ -134,8 +134,10 @@ def files(s: Snapshot, cache: Path | None = None) -> dict[str, bytes]:
         f"{tab}/normalisation.csv": normalisation_csv(s),
         f"{fig}/{grid}.svg": draw(plots.grid_svg),
         f"{tab}/{grid}.csv": grid_csv(s),
-        f"{fig}/pca.svg": draw(plots.pca_svg),
     }
+    if "pca" in s.recipes:  # not captured when a fine-tuned checkpoint's towers embed to different widths
+        out[f"{fig}/pca.svg"] = draw(plots.pca_svg)
+    return out
 
 
 def activation_files(s: Snapshot, cache: Path | None = None) -> dict[str, bytes]:
