@@ -75,7 +75,7 @@ def measure(label: str, extra_env: dict, runs: int, work: Path) -> None:
     shutil.copytree(ROOT / "overrides", plain / "overrides")
     shutil.copytree(plain / "generated", plain / "docs", dirs_exist_ok=True)
     config = (ROOT / "mkdocs.yml").read_text()
-    config = config.replace("hooks:\n  - gen/mkdocs_hooks.py\n", "")
+    config = config.replace("hooks:\n  - gen/mkdocs_hooks.py\n", "").replace("watch:\n  - templates\n  - gen\n", "")
     config = config.replace("  - gen-files:\n      scripts:\n        - gen/gen_pages.py\n", "")
     (plain / "mkdocs.yml").write_text(config)
     plain_runs = [timed([str(BIN / "mkdocs"), "build", "-q", "-f", str(plain / "mkdocs.yml"), "-d", str(work / "plain-site")],
