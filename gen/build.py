@@ -48,23 +48,22 @@ def snapshots(cfg: Config, wanted: dict | None = None) -> dict[str, Snapshot]:
     return {name: snapshot(cfg, *target) for name, target in (wanted or targets(cfg)).items()}
 
 
-def capture_catalog(path: Path) -> None:
+def capture_catalog(path: Path):
     """Architecture facts of all nine variants (meta device), written to `path`; may run in a second process."""
     from gen.capture.catalog import take_catalog
     from gen.snapshot import SCHEMA, Catalog
 
     log.info("Capturing the architecture catalog of all variants")
-    cache.write_atomic(path, Catalog(SCHEMA, take_catalog()).to_json().encode("utf-8"))
+    found = Catalog(SCHEMA, take_catalog())
+    cache.write_atomic(path, found.to_json().encode("utf-8"))
+    return found
 
 
 def catalog(cfg: Config):
     """The catalog, cached like Snapshots."""
     path = cache.catalog_path(cfg)
     found = cache.read_catalog(path)
-    if found is None:
-        capture_catalog(path)
-        found = cache.read_catalog(path)
-    return found
+    return found if found is not None else capture_catalog(path)
 
 
 def baselines(cfg: Config, current: dict[str, Snapshot]) -> dict[str, tuple[Snapshot, str]]:
@@ -133,15 +132,15 @@ def generate(cfg: Config) -> dict[str, bytes]:
             snaps[name] = _with_build_facts(snapshot(cfg, plan, scope, path), dot.version, generator)
             if background is not None and scope == "full":
                 plot_jobs.append(background.submit(inside.prewarm, path, cfg.cache / "plots", name == cfg.models[0]))
-        if catalog_job is not None:
-            background.result(catalog_job)
+        variants = background.result(catalog_job) if catalog_job is not None else catalog(cfg)
 
         def plots_drawn() -> None:  # called by site() once the pages are rendered
             for job in plot_jobs:
                 background.result(job)
-        files = site.site(snaps, list(cfg.models), list(cfg.compare), dot, catalog(cfg), [list(p) for p in cfg.diffs],
+        files = site.site(snaps, list(cfg.models), list(cfg.compare), dot, variants, [list(p) for p in cfg.diffs],
                           baselines(cfg, snaps), cfg.site_url, cfg.cache, plots_drawn if plot_jobs else None)
     finally:
+        dot.close()  # after a failure, diagrams not yet drawn are dropped
         if background is not None:
             background.close()
     site_cache.write(cfg.cache, fingerprint(), files)

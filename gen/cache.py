@@ -19,18 +19,24 @@ GEN = Path(__file__).resolve().parent
 CAPTURE_CODE = sorted([*(GEN / "capture").rglob("*.py"), GEN / "snapshot.py", GEN / "archs.py", GEN / "weights.py"])
 
 
-def _version(dist: str) -> str:
+def version(dist: str) -> str:
+    """An installed distribution's version, or "absent"."""
     try:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
         return "absent"
 
 
-def code_version() -> str:
+def files_digest(paths, root: Path) -> str:
+    """One hash of some files' names (relative to `root`) and contents, in the order given."""
     digest = hashlib.sha256()
-    for path in CAPTURE_CODE:
-        digest.update(path.relative_to(GEN).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in paths:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def codeversion() -> str:
+    return files_digest(CAPTURE_CODE, GEN)
 
 
 def key(plan: WeightsPlan, cfg: Config, scope: str) -> str:
@@ -40,10 +46,10 @@ def key(plan: WeightsPlan, cfg: Config, scope: str) -> str:
         "model": plan.model,
         "scope": scope,
         "weights": plan.identity,
-        "clip": [_version("clip-anytorch"), _version("clip"), _version("openai-clip")],
-        "torch": _version("torch"),
-        "torchvision": _version("torchvision"),
-        "code": code_version(),
+        "clip": [version("clip-anytorch"), version("clip"), version("openai-clip")],
+        "torch": version("torch"),
+        "torchvision": version("torchvision"),
+        "code": codeversion(),
         "images": [[p.name, file_sha256(p)] for p in cfg.images],
         "prompts": list(cfg.prompts),
         "recipe_settings": [cfg.seed, cfg.unfreeze_last, cfg.replacement_width],
@@ -52,8 +58,8 @@ def key(plan: WeightsPlan, cfg: Config, scope: str) -> str:
 
 
 def catalog_path(cfg: Config) -> Path:
-    facts = {"schema": SCHEMA, "clip": [_version("clip-anytorch"), _version("clip"), _version("openai-clip")],
-             "torch": _version("torch"), "code": code_version()}
+    facts = {"schema": SCHEMA, "clip": [version("clip-anytorch"), version("clip"), version("openai-clip")],
+             "torch": version("torch"), "code": codeversion()}
     return cfg.cache / "catalog" / f"catalog-{hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]}.json"
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.metadata
 import io
 import json
 import logging
@@ -16,7 +15,7 @@ import platform
 import zipfile
 from pathlib import Path
 
-from gen.cache import write_atomic
+from gen.cache import files_digest, version, write_atomic
 from gen.config import Config
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
@@ -28,10 +27,7 @@ _FIXED = (1980, 1, 1, 0, 0, 0)  # every member's date: no build time in the arch
 
 
 def _tree_digest(root: Path, pattern: str) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return files_digest(sorted(p for p in root.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts), root)
 
 
 def _file_identity(path: Path) -> list:
@@ -48,13 +44,7 @@ def _baseline_identity(path: Path | None) -> list:
 
 
 def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for dist in RENDER_LIBRARIES:
-        try:
-            out[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            out[dist] = "absent"
-    return out
+    return {"python": platform.python_version(), **{dist: version(dist) for dist in RENDER_LIBRARIES}}
 
 
 def key(cfg: Config, inputs: list[Path], templates: Path, graphviz: str, generator: str) -> str | None:

@@ -93,7 +93,7 @@ def _drawer(s: Snapshot, cache: Path | None):
     """Draws a figure, or reads it from `cache` when the same data and the same plotting code drew it before."""
     if cache is None:
         return lambda draw: draw(s)
-    from importlib.metadata import version
+    from gen.cache import version
 
     facts = {"model": s.model.name, "weights": s.weights.mode, "matplotlib": version("matplotlib"),
              "pillow": version("pillow"),  # writes the PNGs embedded in the SVGs

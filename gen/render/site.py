@@ -146,16 +146,6 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
     """`cache`, if given, is a folder that keeps drawn plots and compiled templates between builds.
     `figures_ready`, if given, is called once the pages are rendered and before the plots are drawn:
     a build whose plots are being drawn in another process waits there."""
-    try:
-        return _site(snapshots, documented, compared, diagrams, catalog, diffs, baselines, site_url, cache,
-                     figures_ready)
-    finally:
-        if diagrams is not None:
-            diagrams.close()  # on failure, diagrams not yet drawn are dropped
-
-
-def _site(snapshots, documented, compared, diagrams, catalog, diffs, baselines, site_url, cache,
-          figures_ready) -> dict[str, bytes]:
     env = make_env(cache / "templates" if cache is not None else None)
     files: dict[str, bytes] = {}
     full = [snapshots[name] for name in documented]
