@@ -15,8 +15,8 @@ from typing import Any
 
 from gen.archs import ArchConfig
 
-SCHEMA = 2  # 2: Snapshot.sources
-READABLE = {1, 2}  # older Snapshots load with defaults for the fields they lack (e.g. as baselines)
+SCHEMA = 3  # 2: Snapshot.sources; 3: FLOPs counted once on every device, catalog FLOPs per module
+READABLE = {1, 2, 3}  # older Snapshots load with defaults for the fields they lack (e.g. as baselines)
 
 Shape = tuple[int, ...]
 
@@ -36,6 +36,7 @@ class WeightsInfo:
     source: str                # checkpoint path, or "clip.model.CLIP(...) seeded"
     sha256: str | None         # of the checkpoint file; None in random mode
     seed: int | None           # random mode only
+    official: bool = False     # pretrained: the file OpenAI released for this model (SHA-256 as published)
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,17 @@ class ParamRecord:
     max: float
 
 
+# ParamRecord fields whose values come from the weights (the rest is structure)
+PARAM_WEIGHT_FIELDS = ("printed", "mean", "std", "min", "max")
+
+
 @dataclass(frozen=True)
 class Recipe:
     name: str                  # file stem under gen/capture/recipes/
     source: str                # the code that ran, as shown on the site
     stdout: str                # what it printed
     result: dict[str, Any]     # structured values it recorded
+    weight_dependent: tuple[str, ...] = ()  # result fields (and "stdout") whose values come from the weights
 
 
 @dataclass(frozen=True)
@@ -105,8 +111,8 @@ class CatalogEntry:
     params_text_encoder: int   # embeddings, text blocks, ln_final, text_projection
     params_text_blocks: int    # model.transformer only
     flops_image: int           # encode_image on one image at native resolution
-    flops_text: int            # encode_text on one full-length prompt
-    modules: tuple[tuple[str, str, int], ...]        # (path, class, parameters)
+    flops_text: int            # encode_text on one prompt of context_length tokens
+    modules: tuple[tuple[str, str, int, int], ...]   # (path, class, parameters, FLOPs: image pass or text pass)
     parameters: tuple[tuple[str, Shape], ...]        # (name, shape)
 
 

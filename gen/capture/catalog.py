@@ -27,6 +27,10 @@ def entry(name: str) -> CatalogEntry:
         text = torch.zeros(1, arch.context_length, dtype=torch.long)
     _, image_flops = forward_with_records(model, lambda: model.encode_image(image))
     _, text_flops = forward_with_records(model, lambda: model.encode_text(text))
+    # per module: the image tower's from the image pass, everything else from the text pass
+    flops = {path: (image_flops if path == "visual" or path.startswith("visual.") else text_flops)[path]
+             for path, _ in model.named_modules()}
+    flops[""] = image_flops[""] + text_flops[""]
     text_encoder = [model.token_embedding.weight, model.positional_embedding, *model.transformer.parameters(),
                     *model.ln_final.parameters(), model.text_projection]
     return CatalogEntry(
@@ -40,7 +44,7 @@ def entry(name: str) -> CatalogEntry:
         params_text_blocks=_count(model.transformer.parameters()),
         flops_image=image_flops[""],
         flops_text=text_flops[""],
-        modules=tuple((path, type(m).__name__, _count(m.parameters())) for path, m in model.named_modules()),
+        modules=tuple((path, type(m).__name__, _count(m.parameters()), flops[path]) for path, m in model.named_modules()),
         parameters=tuple((n, tuple(p.shape)) for n, p in model.named_parameters()),
     )
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import torch
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
+from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
 
 from gen.errors import CaptureError
 from gen.snapshot import ModuleRecord, ParamRecord
@@ -46,38 +46,66 @@ def recording(model: nn.Module) -> Iterator[dict]:
         model.train(was_training)
 
 
-def attention_matmul_flops(shapes: dict) -> int:
-    """FLOPs of q@k^T and attn@v in an nn.MultiheadAttention call (torch's counter reports 0 here)."""
-    if not shapes or not shapes["in"]:
-        return 0
-    length, batch, width = shapes["in"][0]  # LND: CLIP keeps batch_first=False
-    return 2 * 2 * batch * length * length * width
+# torch's counter knows the fused attention kernels of CUDA, not the one CPU runs; count that one the same way.
+_CPU_ATTENTION = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu
+
+
+def _cpu_attention_flops(query_shape, key_shape, value_shape, *args, out_shape=None, **kwargs) -> int:
+    return sdpa_flop_count(query_shape, key_shape, value_shape)
+
+
+# the operators that compute q @ k^T and attn @ v, whichever path attention takes on this device
+ATTENTION_PRODUCTS = {"aten.bmm", "aten.baddbmm", "aten._scaled_dot_product_flash_attention_for_cpu",
+                      "aten._scaled_dot_product_flash_attention", "aten._scaled_dot_product_efficient_attention"}
+ATTENTION_MODULES = ("MultiheadAttention", "AttentionPool2d")
+
+
+class _Root(nn.Module):
+    """Names the model "root" in the counter's module paths, whichever of its methods `run` calls."""
+
+    def __init__(self, model: nn.Module, run):
+        super().__init__()
+        self.model, self._run = model, run
+
+    def forward(self):
+        return self._run()
+
+
+def _check_attention_counted(model: nn.Module, seen: dict, counts: dict) -> None:
+    """Every attention that ran must show its matrix products in the count; otherwise fail, naming it."""
+    for path, module in model.named_modules():
+        if type(module).__name__ in ATTENTION_MODULES and path in seen:
+            ops = {str(op) for op, n in counts.get(f"_Root.model.{path}", {}).items() if n}
+            if not ops & ATTENTION_PRODUCTS:
+                raise CaptureError(
+                    f"torch's FlopCounterMode saw no attention product inside {path!r} (it saw {sorted(ops)}); "
+                    f"this torch runs attention through an operator the generator does not count yet. "
+                    f"Add it to gen/capture/modules.py ATTENTION_PRODUCTS with a formula."
+                )
 
 
 def forward_with_records(model: nn.Module, run):
-    """Call `run()` (a forward pass of `model`) once; return (per-module shapes, per-module FLOPs)."""
-    with recording(model) as seen, torch.no_grad(), FlopCounterMode(display=False) as counter:
+    """Call `run()` (a forward pass of `model`) once; return (per-module shapes, per-module FLOPs).
+
+    FLOPs are torch's `FlopCounterMode` counts (2 per multiply-add), attributed to every module on the
+    call stack; the model's own entry ("") is everything the pass computed, modules or plain tensor code.
+    """
+    counting = FlopCounterMode(display=False, custom_mapping={_CPU_ATTENTION: _cpu_attention_flops})
+    with recording(model) as seen, torch.no_grad(), counting as counter:
         try:
-            run()
+            _Root(model, run)()
         except Exception as err:
             done = sorted(seen, key=lambda p: seen[p]["order"])
             last = done[-1] if done else "(none)"
             raise CaptureError(
                 f"forward pass failed after {last!r} ({len(done)} modules captured): {err}"
             ) from err
-    root = type(model).__name__
     counts = counter.get_flop_counts()
+    _check_attention_counted(model, seen, counts)
     flops = {}
     for path, _ in model.named_modules():
-        key = f"{root}.{path}" if path else "Global"  # everything counted, whichever method ran
+        key = f"_Root.model.{path}" if path else "Global"  # everything counted, whichever method ran
         flops[path] = int(sum(counts.get(key, {}).values()))
-    # add the attention matmuls to each attention module and every ancestor
-    for path, module in model.named_modules():
-        if isinstance(module, nn.MultiheadAttention):
-            extra = attention_matmul_flops(seen.get(path))
-            parts = path.split(".")
-            for depth in range(len(parts) + 1):
-                flops[".".join(parts[:depth])] += extra
     return seen, flops
 
 

@@ -21,8 +21,8 @@ class Diff:
 
 
 def diff(a: CatalogEntry, b: CatalogEntry) -> Diff:
-    ma = {p: (k, n) for p, k, n in a.modules}
-    mb = {p: (k, n) for p, k, n in b.modules}
+    ma = {p: (k, n) for p, k, n, _ in a.modules}
+    mb = {p: (k, n) for p, k, n, _ in b.modules}
     pa = dict(a.parameters)
     pb = dict(b.parameters)
     return Diff(
