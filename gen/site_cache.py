@@ -57,6 +57,7 @@ def key(cfg: Config, inputs: list[Path], templates: Path, graphviz: str, generat
         "baseline": _baseline_identity(cfg.baseline),
         "settings": json.loads(json.dumps(settings, default=str)),
         "code": _tree_digest(GEN, "*.py"),
+        "quoted": _tree_digest(GEN / "data", "*"),  # quoted facts shown on pages
         "templates": _tree_digest(templates, "*"),
         "graphviz": graphviz,
         "generator": generator,

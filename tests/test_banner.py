@@ -1,35 +1,107 @@
-# Honesty about weights: every generated page that shows a weight-dependent value carries the weights banner.
+# Honesty about weights: a page carries the weights banner exactly when it shows a value that comes from the weights.
 from __future__ import annotations
 
+import re
+
+import pytest
+
+from gen.errors import CaptureError
+from gen.snapshot import PARAM_WEIGHT_FIELDS
+
 BANNER = "Random weights: the values on this page are not CLIP's"
+SLUG = "models/tiny-vit"
 
 
-def weight_dependent_values(s) -> dict[str, str]:
-    """Values that change with the weights, formatted as the templates print them (`fixed(4)`)."""
-    logits = s.recipe("logits").result
-    return {
-        "logit_scale": f"{logits['logit_scale']:.4f}",
-        "logit_scale.exp()": f"{logits['scale']:.4f}",
-    }
+def _numbers(value):
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, float):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _numbers(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _numbers(v)
 
 
-def test_pages_marked_as_weight_dependent_carry_the_banner(tiny_files):
-    slug = "models/tiny-vit"
-    marked = [f"{slug}/{p}/index.md" for p in ("visual", "embeddings", "projections", "parameters", "similarity",
-                                                "fine-tuning", "visual/transformer/resblocks/0",
-                                                "transformer/resblocks/1")]
-    missing = [p for p in marked if BANNER not in tiny_files[p].decode("utf-8")]
-    assert missing == []
+def _printed(v: float) -> set[str]:
+    """How templates print a float: fixed(4), fixed(3), sci (4 significant digits), round(4)."""
+    return {f"{v:.4f}", f"{v:.3f}", f"{v:.4g}", str(round(v, 4))}
 
 
-def test_no_unmarked_page_shows_a_weight_dependent_value(tiny_files, tiny_snapshot):
-    values = weight_dependent_values(tiny_snapshot)
+def weight_dependent_strings(s) -> set[str]:
+    """Every weight-dependent value of a Snapshot as a page would print it, found without the render-side
+    tracking: parameter statistics and printouts, the declared recipe fields, their printed lines."""
+    out = set()
+    for p in s.parameters:
+        for name in PARAM_WEIGHT_FIELDS:
+            value = getattr(p, name)
+            if isinstance(value, float):
+                out |= _printed(value)
+        out |= {line.strip() for line in p.printed.splitlines()[1:2] if re.search(r"\d\.\d{3}", line)}
+    for recipe in s.recipes.values():
+        for fieldname in recipe.weight_dependent:
+            if fieldname == "stdout":
+                out |= {line.strip() for line in recipe.stdout.splitlines() if re.search(r"\d\.\d{3}", line)}
+            else:
+                for v in _numbers(recipe.result[fieldname]):
+                    out |= _printed(v)
+    # a short number could appear on any page by chance: keep those with four significant digits or more
+    return {x for x in out if len(re.sub(r"^[-0.]+", "", x).replace(".", "")) >= 4
+            and not re.fullmatch(r"-?1\.0+", x)}
+
+
+def test_every_page_showing_a_weight_value_has_the_banner(tiny_files, tiny_snapshot):
+    values = weight_dependent_strings(tiny_snapshot)
+    assert len(values) > 100, "the cross-check found too few weight-dependent values to prove anything"
     offenders = {}
     for path, data in tiny_files.items():
-        if not path.endswith(".md"):
-            continue
-        text = data.decode("utf-8")
-        shown = [what for what, value in values.items() if value in text]
-        if shown and BANNER not in text:
-            offenders[path] = shown
+        if path.endswith(".md"):
+            text = data.decode("utf-8")
+            shown = sorted(v for v in values if v in text)
+            if shown and BANNER not in text:
+                offenders[path] = shown[:3]
     assert offenders == {}, f"pages showing weight-dependent values without the random-weights banner: {offenders}"
+
+
+@pytest.mark.parametrize("page,banner", [
+    ("visual", True), ("embeddings", True), ("projections", True), ("parameters", True), ("similarity", True),
+    ("attention", True), ("activations", True), ("visual/transformer/resblocks/0", True),
+    ("transformer/resblocks/1", True),
+    # structure only: shapes, counts, printouts of modules, the tokenizer, the image pipeline
+    ("", False), ("forward", False), ("tokenizer", False), ("preprocessing", False), ("fine-tuning", False),
+    ("vision-vs-text", False), ("text", False), ("transformer", False), ("visual/transformer", False),
+])
+def test_the_banner_follows_what_a_page_shows(tiny_files, page, banner):
+    text = tiny_files[f"{SLUG}/{page}/index.md".replace("//", "/")].decode("utf-8")
+    assert (BANNER in text) == banner, f"{page or 'overview'}: banner {'missing' if banner else 'shown without a weight value'}"
+    assert "@@clip-weights-banner@@" not in text
+
+
+def test_site_wide_pages_show_no_banner(tiny_files):
+    for page in ("index.md", "models/index.md", "provenance/index.md", "figures/index.md", "linking.md"):
+        assert BANNER not in tiny_files[page].decode("utf-8"), page
+
+
+def test_reading_a_statistic_marks_the_page(tiny_snapshot):
+    from gen.render.tracking import Reads, TrackedSnapshot
+
+    reads = Reads()
+    s = TrackedSnapshot(tiny_snapshot, reads)
+    s.param("visual.proj").shape, s.recipe("projections").result["visual_proj_shape"], s.module("visual").flops
+    assert reads.seen == []
+    s.param("visual.proj").std
+    s.recipe("logits").result["probs"]
+    s.recipe("embeddings").stdout
+    assert [what for _, what in reads.seen] == ["visual.proj.std", "logits.probs", "embeddings.stdout"]
+
+
+def test_a_recipe_declaring_a_missing_field_fails_the_capture(tmp_path, monkeypatch):
+    from gen.capture import run
+
+    (tmp_path / "_helpers.py").write_text("")
+    (tmp_path / "broken.py").write_text("#: A recipe.\n#: weight-dependent: probs, stdout\nresult['cosine'] = [0.5]\n")
+    monkeypatch.setattr(run, "RECIPES", tmp_path)
+    with pytest.raises(CaptureError, match=r"recipe 'broken' on tiny declares 'probs' as weight-dependent"):
+        run.run_chain(["broken"], {}, "tiny")

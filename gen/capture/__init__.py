@@ -28,7 +28,7 @@ FULL_CHAINS = [
     # inside the computation: tokenizer, causal mask, preprocessing, attention maps, norms through depth
     ["tokenizer"], ["causal_mask"], ["preprocessing"], ["image_grid"], ["attention_image"], ["attention_text"],
     ["depth_image"], ["depth_text"],
-    ["freeze_visual"], ["unfreeze_last"], ["replace_projection", "alignment_check"],
+    ["freeze_visual"], ["unfreeze_last"], ["projection_mistake"], ["replace_projection", "alignment_check"],
 ]
 STRUCTURE_CHAINS = [["print_model"], ["print_visual"], ["parameter_count"], ["forward_image"]]
 MUTATING = {"freeze_visual", "unfreeze_last", "replace_projection"}
@@ -148,7 +148,7 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
         weights=WeightsInfo(
             mode=plan.mode,
             source=plan.file_name if plan.checkpoint else f"clip.model.CLIP(**config), torch.manual_seed({plan.seed})",
-            sha256=plan.sha256, seed=plan.seed),
+            sha256=plan.sha256, seed=plan.seed, official=plan.official),
         provenance=provenance(),
         inputs=Inputs(images=tuple(p.name for p in cfg.images),
                       image_sha256=tuple(file_sha256(p) for p in cfg.images),

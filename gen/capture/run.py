@@ -20,6 +20,26 @@ def recipe_file(name: str, kind: str | None = None) -> Path:
     return special if kind and special.is_file() else RECIPES / f"{name}.py"
 
 
+WEIGHT_DEPENDENT = "#: weight-dependent:"  # header line naming the result fields (and stdout) that come from weights
+
+
+def weight_dependent(name: str, kind: str | None = None) -> tuple[str, ...]:
+    """What a recipe declares in its `#: weight-dependent: a, b, stdout` header line; () if none."""
+    for line in recipe_file(name, kind).read_text().splitlines():
+        if line.startswith(WEIGHT_DEPENDENT):
+            return tuple(f.strip() for f in line.removeprefix(WEIGHT_DEPENDENT).split(",") if f.strip())
+    return ()
+
+
+def _check_declared(name: str, declared: tuple[str, ...], result: dict, model_name: str) -> None:
+    for fieldname in declared:
+        if fieldname != "stdout" and fieldname not in result:
+            raise CaptureError(
+                f"recipe {name!r} on {model_name} declares {fieldname!r} as weight-dependent, but its result "
+                f"has no such field (it has {sorted(result)}); fix the '#: weight-dependent:' line of the recipe."
+            )
+
+
 def source(name: str, kind: str | None = None) -> str:
     """The code shown on the site: the recipe file without its `#:` header lines."""
     text = recipe_file(name, kind).read_text()
@@ -59,7 +79,10 @@ def run_chain(names: list[str], namespace: dict, model_name: str, kind: str | No
                 f"recipe {name!r} failed on {model_name}: {type(err).__name__}: {err}\n"
                 f"Code is:\n{code}\nOutput is:\n{out.getvalue()}"
             ) from err
-        recipes.append(Recipe(name=name, source=code, stdout=out.getvalue(), result=result))
+        declared = weight_dependent(name, kind)
+        _check_declared(name, declared, result, model_name)
+        recipes.append(Recipe(name=name, source=code, stdout=out.getvalue(), result=result,
+                              weight_dependent=declared))
     return recipes
 
 

@@ -1,6 +1,7 @@
 """The one Jinja environment: StrictUndefined, the project's filters, templates/ as the loader root."""
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 from pathlib import Path
@@ -38,7 +39,13 @@ def anchor(path: str) -> str:
 
 
 def pct(part: int | float, whole: int | float, digits: int = 2) -> str:
-    return f"{100 * part / whole:.{digits}f}%" if whole else "n/a"
+    """A share as a percentage; a non-zero share too small for `digits` shows as '<0.001%', never as 0."""
+    if not whole:
+        return "n/a"
+    share = 100 * part / whole
+    if part and abs(share) < 0.5 * 10 ** -digits:
+        return f"<{10 ** -digits:.{digits}f}%"
+    return f"{share:.{digits}f}%"
 
 
 def sci(value: float | None, digits: int = 4) -> str:
@@ -47,6 +54,21 @@ def sci(value: float | None, digits: int = 4) -> str:
 
 def fixed(value: float, digits: int = 4) -> str:
     return f"{value:.{digits}f}"
+
+
+def ln(value: float) -> float:
+    return math.log(value)
+
+
+def source_line(s, cls: str, needle: str) -> str:
+    """The first line of a class's captured source that contains `needle`, stripped: prose quotes the code that ran."""
+    from gen.errors import RenderError
+
+    for line in s.sources.get(cls, "").splitlines():
+        if needle in line:
+            return line.strip()
+    raise RenderError(f"the captured source of {cls} in {s.model.name} has no line with {needle!r}; "
+                      f"the clip package changed: update the template that quotes it")
 
 
 def relative(from_page: str, to_page: str, fragment: str | None = None) -> str:
@@ -97,7 +119,11 @@ def make_env(compiled: Path | None = None) -> jinja2.Environment:
         comment_end_string="##}",
     )
     env.filters.update(num=num, shape=shape, access=access, anchor=anchor, pct=pct, sci=sci,
-                       fixed=fixed, indent_by=indent, fence=fence)
+                       fixed=fixed, indent_by=indent, fence=fence, ln=ln)
     env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
-    env.globals.update(link=link, file_link=file_link, access=access, anchor=anchor, fence=fence)
+    from gen.quoted import quoted
+    from gen.render.inside import figure_recipes
+
+    env.globals.update(link=link, file_link=file_link, access=access, anchor=anchor, fence=fence, quoted=quoted,
+                       source_line=source_line, figure_recipes=figure_recipes)
     return env

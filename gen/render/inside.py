@@ -85,6 +85,18 @@ def grid_csv(s: Snapshot) -> bytes:
 
 
 # What the figures are drawn from: a change to any of it draws them again.
+# figure name -> the recipes its plot is drawn from (a page showing the figure shows their values)
+FIGURE_RECIPES = {
+    "causal-mask": ("causal_mask",), "attention-image": ("attention_image",), "attention-text": ("attention_text",),
+    "depth": ("depth_image", "depth_text"), "preprocessing": ("preprocessing",), "patch-grid": ("image_grid",),
+    "feature-grid": ("image_grid",), "pca": ("pca",), "quickgelu-vs-gelu": ("activations",),
+}
+
+
+def figure_recipes(name: str) -> tuple[str, ...]:
+    return FIGURE_RECIPES[name]
+
+
 DRAWN_FROM = ("causal_mask", "attention_image", "attention_text", "depth_image", "depth_text", "preprocessing",
               "image_grid", "pca", "activations")
 

@@ -12,7 +12,6 @@ class Page:
     template: str               # "visual_vit.md.j2"
     title: str                  # navigation title
     context: dict = field(default_factory=dict, compare=False)
-    weights: bool = False       # shows weight-dependent values: carries the weights banner
 
 
 def model_dir(s: Snapshot) -> str:
@@ -71,22 +70,22 @@ def model_pages(s: Snapshot) -> list[Page]:
     ]
     for i in range(arch.transformer_layers):
         out.append(Page(f"{base}/transformer/resblocks/{i}/index.md", "block.md.j2", f"Text block {i}",
-                        {"tower": "text", "prefix": "transformer", "index": i}, weights=True))
+                        {"tower": "text", "prefix": "transformer", "index": i}))
     out += [
-        Page(f"{base}/embeddings/index.md", "embeddings.md.j2", "Token & positional embeddings", weights=True),
-        Page(f"{base}/projections/index.md", "projections.md.j2", "Projections & scale", weights=True),
-        Page(f"{base}/parameters/index.md", "parameters.md.j2", "Parameter ledger", weights=True),
+        Page(f"{base}/embeddings/index.md", "embeddings.md.j2", "Token & positional embeddings"),
+        Page(f"{base}/projections/index.md", "projections.md.j2", "Projections & scale"),
+        Page(f"{base}/parameters/index.md", "parameters.md.j2", "Parameter ledger"),
         Page(f"{base}/forward/index.md", "forward.md.j2", "Forward pass"),
-        Page(f"{base}/similarity/index.md", "similarity.md.j2", "Similarity & logit scale", weights=True),
-        Page(f"{base}/fine-tuning/index.md", "fine_tuning.md.j2", "Freezing & replacing", weights=True),
+        Page(f"{base}/similarity/index.md", "similarity.md.j2", "Similarity & logit scale"),
+        Page(f"{base}/fine-tuning/index.md", "fine_tuning.md.j2", "Freezing & replacing"),
         Page(f"{base}/vision-vs-text/index.md", "vision_vs_text.md.j2",
              "Vision vs text transformer" if s.model.kind == "vit" else "Image vs text encoder"),
         # inside the computation, from a real run (sits under the encoders in the navigation)
         Page(f"{base}/preprocessing/index.md", "preprocessing.md.j2",
              "Preprocessing & patches" if s.model.kind == "vit" else "Preprocessing & feature grid"),
         Page(f"{base}/tokenizer/index.md", "tokenizer.md.j2", "Tokenizer"),
-        Page(f"{base}/attention/index.md", "attention.md.j2", "Attention maps", weights=True),
-        Page(f"{base}/activations/index.md", "depth.md.j2", "Activations through depth", weights=True),
+        Page(f"{base}/attention/index.md", "attention.md.j2", "Attention maps"),
+        Page(f"{base}/activations/index.md", "depth.md.j2", "Activations through depth"),
     ]
     return out
 
@@ -94,25 +93,25 @@ def model_pages(s: Snapshot) -> list[Page]:
 def vit_pages(s: Snapshot) -> list[Page]:
     base = model_dir(s)
     out = [
-        Page(f"{base}/visual/index.md", "visual_vit.md.j2", "Image encoder", weights=True),
+        Page(f"{base}/visual/index.md", "visual_vit.md.j2", "Image encoder"),
         Page(f"{base}/visual/transformer/index.md", "transformer.md.j2", "Image transformer",
              {"tower": "visual", "prefix": "visual.transformer"}),
     ]
     for i in range(s.model.arch.vision_layers):
         out.append(Page(f"{base}/visual/transformer/resblocks/{i}/index.md", "block.md.j2", f"Image block {i}",
-                        {"tower": "visual", "prefix": "visual.transformer", "index": i}, weights=True))
+                        {"tower": "visual", "prefix": "visual.transformer", "index": i}))
     return out
 
 
 def resnet_pages(s: Snapshot) -> list[Page]:
     base = model_dir(s)
-    out = [Page(f"{base}/visual/index.md", "visual_resnet.md.j2", "Image encoder", weights=True)]
+    out = [Page(f"{base}/visual/index.md", "visual_resnet.md.j2", "Image encoder")]
     for stage, blocks in enumerate(s.model.arch.vision_layers, start=1):
         prefix = f"visual.layer{stage}"
         out.append(Page(f"{base}/visual/layer{stage}/index.md", "stage.md.j2", f"Stage layer{stage}",
                         {"prefix": prefix, "stage": stage}))
         for j in range(blocks):
             out.append(Page(f"{base}/visual/layer{stage}/{j}/index.md", "bottleneck.md.j2", f"layer{stage}.{j}",
-                            {"prefix": prefix, "stage": stage, "index": j}, weights=True))
-    out.append(Page(f"{base}/visual/attnpool/index.md", "attnpool.md.j2", "Attention pooling", weights=True))
+                            {"prefix": prefix, "stage": stage, "index": j}))
+    out.append(Page(f"{base}/visual/attnpool/index.md", "attnpool.md.j2", "Attention pooling"))
     return out

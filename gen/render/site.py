@@ -9,13 +9,14 @@ from pathlib import Path
 
 import jinja2
 
+from gen import quoted
 from gen.errors import RenderError
 from gen.render import diagrams as D
 from gen.render import changes as changes_mod
 from gen.render import diff as diff_mod
 from gen.render import inside
 from gen.render import pages as P
-from gen.render import tables
+from gen.render import tables, tracking
 from gen.render.env import make_env, relative
 from gen.snapshot import Snapshot
 
@@ -42,6 +43,14 @@ def render_template(env: jinja2.Environment, name: str, context: dict) -> str:
         ) from None
     except jinja2.TemplateError as err:
         raise RenderError(f"Template {name} failed for {context.get('page')}: {err}") from None
+
+
+BANNER = re.compile(r"@@clip-weights-banner@@\n(.*?)@@/clip-weights-banner@@\n(\n?)", re.S)
+
+
+def with_banner(text: str, shows_weights: bool) -> str:
+    """Keep the weights banner on a page that read a weight-dependent value; drop it from any other."""
+    return BANNER.sub(lambda m: m[1] + m[2] if shows_weights else "", text, count=1)
 
 
 class Linker:
@@ -155,16 +164,25 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
               "documented_names": [d.model.name for d in full]}
     registry: list[dict] = []
     drawings: dict = {}
+    shows_weights: dict[str, list[str]] = {}  # page -> the weight-dependent values it read
 
     def emit(page: P.Page, s: Snapshot | None, extra: dict | None = None) -> None:
-        context = {**common, **page.context, **(extra or {}), "page": page.path, "title": page.title,
-                   "weights_banner": page.weights}
+        reads = tracking.Reads()
+        context = {key: tracking.track(value, reads) for key, value in {**common, **page.context, **(extra or {})}.items()}
+        context.update(page=page.path, title=page.title)
         if s is not None:
-            context.update(s=s, model=s.model, arch=s.model.arch, weights=s.weights, prov=s.provenance,
+            context.update(s=tracking.TrackedSnapshot(s, reads), model=s.model, arch=s.model.arch, weights=s.weights,
+                           prov=s.provenance,
+                           logit_check=checks.get(s.model.name),
                            to=Linker(s, page.path), module_pages=P.module_pages(s),
                            diagram=DiagramMaker(s, page.path, diagrams, files, registry, drawings))
-        files[page.path] = render_template(env, page.template, context).encode("utf-8")
+        text = render_template(env, page.template, context)
+        shows_weights[page.path] = [what for _, what in reads.seen]
+        files[page.path] = with_banner(text, bool(reads.seen)).encode("utf-8")
 
+    checks = {s.model.name: quoted.check_logit_scale(s.model.name, s.weights.mode, s.weights.official,
+                                                     s.recipe("projections").result["logit_scale"])
+              for s in full if "projections" in s.recipes}
     for s in full:
         for name, table in tables.model_tables(s).items():
             files.update(tables.files(f"tables/{s.model.slug}", name, table, f"tab:clip-{s.model.slug}-{name}"))

@@ -1,4 +1,5 @@
 #: Per-head attention of the class token over the patches, in the last block of the image transformer.
+#: weight-dependent: maps, mean_map, query_self, stdout
 import math
 
 block = model.visual.transformer.resblocks[-1]

@@ -1,4 +1,5 @@
 #: Per-head attention of the pooled (mean) query over the final feature map, in the ResNet's attention pool.
+#: weight-dependent: maps, mean_map, query_self, stdout
 F = torch.nn.functional
 pool = model.visual.attnpool
 captured = {}

@@ -1,4 +1,5 @@
 #: Per-head attention of each prompt's end-of-text token, in the last block of the text transformer.
+#: weight-dependent: prompts, stdout
 block = model.transformer.resblocks[-1]
 tokens = clip.tokenize(prompts, context_length=model.context_length)
 captured = {}

@@ -1,4 +1,5 @@
 #: The text transformer's causal mask, read off the blocks of both towers, and what it does to the outputs.
+#: weight-dependent: gap_at, gap, stdout
 import inspect
 
 text_masks = [block.attn_mask for block in model.transformer.resblocks]

@@ -1,4 +1,5 @@
 #: Norms through the image transformer: the residual stream and what attention and the MLP add to it, per block.
+#: weight-dependent: blocks, stdout
 def measure(t):  # t: [L, N, width]; mean per-token L2 norm over all tokens, and the class token's
     per_token = t.norm(dim=-1)
     return per_token.mean().item(), per_token[0].mean().item()

@@ -1,4 +1,5 @@
 #: Norms through the image ResNet: each bottleneck's input, residual branch, shortcut and output.
+#: weight-dependent: blocks, zero_bn3, stdout
 def measure(t):  # t: [N, C, H, W]; mean over positions of the L2 norm across channels
     return t.norm(dim=1).mean().item()
 

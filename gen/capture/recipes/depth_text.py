@@ -1,4 +1,5 @@
 #: Norms through the text transformer: the residual stream and what attention and the MLP add to it, per block.
+#: weight-dependent: blocks, stdout
 tokens = clip.tokenize(prompts, context_length=model.context_length)
 eot = tokens.argmax(dim=-1)
 used = torch.arange(tokens.shape[1])[:, None] <= eot[None, :]  # [n_ctx, P]: the prompt's tokens up to EOT

@@ -1,4 +1,5 @@
 #: The text side's lookup tables: token embedding and positional embedding.
+#: weight-dependent: stdout
 weight = model.token_embedding.weight
 print("token_embedding.weight, vocab_size x width:", weight.shape)
 print("first 5 rows:")

@@ -14,7 +14,8 @@ with torch.no_grad():
     x = step("permute LND -> NLD", x.permute(1, 0, 2))
     x = step("ln_post on the class token", visual.ln_post(x[:, 0, :]), "visual.ln_post")
     x = step("@ visual.proj", x @ visual.proj, "visual.proj")
-    features = step("divide by the L2 norm", x / x.norm(dim=-1, keepdim=True))
+    # the encoder returns x; CLIP.forward then scales both embeddings to unit length
+    features = step("divide by the L2 norm (CLIP.forward)", x / x.norm(dim=-1, keepdim=True))
 
     reference = model.encode_image(pixels)
     reference = reference / reference.norm(dim=-1, keepdim=True)

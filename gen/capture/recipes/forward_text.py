@@ -10,7 +10,8 @@ with torch.no_grad():
     eot = tokens.argmax(dim=-1)  # the end-of-text token has the largest id in the vocabulary
     x = step("features at the EOT token", x[torch.arange(x.shape[0]), eot])
     x = step("@ text_projection", x @ model.text_projection, "text_projection")
-    features = step("divide by the L2 norm", x / x.norm(dim=-1, keepdim=True))
+    # the encoder returns x; CLIP.forward then scales both embeddings to unit length
+    features = step("divide by the L2 norm (CLIP.forward)", x / x.norm(dim=-1, keepdim=True))
 
     reference = model.encode_text(tokens)
     reference = reference / reference.norm(dim=-1, keepdim=True)

@@ -1,4 +1,5 @@
 #: Cosine similarity times exp(logit_scale): what model(image, text) returns.
+#: weight-dependent: logit_scale, scale, cosine, logits_per_image, probs, stdout
 with torch.no_grad():
     image_input = preprocess(image).unsqueeze(0)
     text_input = clip.tokenize(prompts)

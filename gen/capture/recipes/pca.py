@@ -1,4 +1,5 @@
 #: Image and prompt embeddings in one space, flattened to two dimensions with PCA.
+#: weight-dependent: points, explained, stdout
 def crops(name, picture):
     w, h = picture.size
     yield name, picture

@@ -1,4 +1,5 @@
 #: The two projections into the shared space, and the learned temperature.
+#: weight-dependent: logit_scale, logit_scale_exp, stdout
 print("visual.proj", tuple(model.visual.proj.shape))
 print(model.visual.proj)
 print("\ntext_projection", tuple(model.text_projection.shape))

@@ -1,4 +1,5 @@
 #: The two projections into the shared space, and the learned temperature.
+#: weight-dependent: logit_scale, logit_scale_exp, stdout
 c_proj = model.visual.attnpool.c_proj
 print("visual.attnpool.c_proj:", c_proj)
 print("weight", tuple(c_proj.weight.shape))

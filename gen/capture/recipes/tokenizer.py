@@ -26,7 +26,7 @@ for prompt, ids, where in zip(prompts, tokens.tolist(), argmax.tolist()):
                  "decoded": _tokenizer.decode(used[1:-1])})
 
 # Rarer words split into several pieces; case, spaces and punctuation do not survive the round trip.
-example = "Unfreezing CLIP's ViT-B/32, twice!"
+example = "Unfreezing the last blocks, twice!"
 example_ids = _tokenizer.encode(example)
 example_pieces = [_tokenizer.decoder[i] for i in example_ids]
 print(f"\n{example!r} -> {example_pieces}")
