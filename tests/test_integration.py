@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 
 MODEL = "models/vit-b-32"
 # Pages whose Markdown shows values that depend on the weights (gen/render/pages.py marks them).
-WEIGHT_PAGES = ["visual", "embeddings", "projections", "parameters", "similarity", "fine-tuning"]
+WEIGHT_PAGES = ["visual", "embeddings", "projections", "parameters", "similarity", "attention", "activations"]
 BANNER = "Random weights: the values on this page are not CLIP's"
 
 

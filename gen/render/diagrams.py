@@ -258,6 +258,9 @@ def block_flow(s: Snapshot, path: str, page: str, where) -> str:
     return g.source()
 
 
+FORWARD_STEP = "(CLIP.forward)"  # a forward-recipe step that CLIP.forward takes, not the tower's encoder
+
+
 def dataflow(s: Snapshot, page: str, where, last: int | None = None, towers: tuple[str, ...] = ("image", "text")) -> str:
     """Both towers step by step with the captured shapes on the edges, meeting at the similarity.
 
@@ -271,17 +274,23 @@ def dataflow(s: Snapshot, page: str, where, last: int | None = None, towers: tup
             continue
         steps = s.recipe(recipe).result["steps"]
         steps = steps[-last:] if last else steps
-        g.raw(f"  subgraph cluster_{tower} {{")
-        g.raw(f"  graph [label={quote(title)} color=\"#bbbbbb\" style=rounded];")
         prev = None
-        for st in steps:
-            module = st.get("module")
-            target = where(module) if module else where(f"#{tower}")
-            nid = g.node(st["label"], "node" if module else "op", href(page, *target), module or st["label"])
-            if prev:
-                g.edge(prev[0], nid, prev[1])
-            prev = (nid, _shape(st["shape"]))
-        g.raw("  }")
+        # the tower's own steps (what encode_image / encode_text do) in its box; CLIP.forward's after it
+        for boxed in (True, False):
+            if boxed:
+                g.raw(f"  subgraph cluster_{tower} {{")
+                g.raw(f"  graph [label={quote(title)} color=\"#bbbbbb\" style=rounded];")
+            for st in steps:
+                if st["label"].endswith(FORWARD_STEP) == boxed:
+                    continue
+                module = st.get("module")
+                target = where(module) if module else where(f"#{tower}")
+                nid = g.node(st["label"], "node" if module else "op", href(page, *target), module or st["label"])
+                if prev:
+                    g.edge(prev[0], nid, prev[1])
+                prev = (nid, _shape(st["shape"]))
+            if boxed:
+                g.raw("  }")
         ends[tower] = prev
     if "logits" not in s.recipes or len(ends) < 2:  # one tower, or towers of different widths: no meeting
         return g.source()
