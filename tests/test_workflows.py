@@ -39,6 +39,33 @@ def test_actionlint_reports_nothing():
     assert proc.returncode == 0 and proc.stdout == "", f"actionlint:\n{proc.stdout}{proc.stderr}"
 
 
+def test_the_releases_named_beside_the_pins_run_on_a_current_runtime(tmp_path):
+    """actionlint cannot tell which release a commit SHA is, so it is shown the major release named in the comment:
+    `actions/checkout@<sha>  # v7.0.1` is linted as `actions/checkout@v7`, whose runtime and inputs it knows, and a
+    deprecated runtime (node20, whose removal GitHub scheduled for 2026-09-23) would be reported."""
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    released = re.compile(r"@[0-9a-f]{40}(\s+)#\s*(v\d+)[\d.]*")
+    actions = set()
+    for workflow in WORKFLOWS:
+        text = workflow.read_text(encoding="utf-8")
+        actions |= {f"{m.group(1)}@{m.group(2)}" for m in re.finditer(r"uses:\s*(\S+)@[0-9a-f]{40}\s+#\s*(v\d+)", text)}
+        (folder / workflow.name).write_text(released.sub(r"@\2\1#", text), encoding="utf-8")
+    actionlint = [tool("actionlint"), "-no-color", "-shellcheck=", "-pyflakes="]
+    proc = lint([*actionlint, *map(str, sorted(folder.iterdir()))])
+    assert proc.returncode == 0 and proc.stdout == "", f"actionlint on the named releases:\n{proc.stdout}{proc.stderr}"
+    # the check is real only if actionlint knows these releases: it then rejects an input they do not have
+    probe = folder / "probe.yml"
+    steps = "".join(f"      - uses: {a}\n        with: {{not-an-input: x}}\n" for a in sorted(actions))
+    probe.write_text(f"on: push\njobs:\n  probe:\n    runs-on: ubuntu-latest\n    steps:\n{steps}", encoding="utf-8")
+    out = lint([*actionlint, str(probe)]).stdout
+    unknown = [a for a in sorted(actions) if f'input "not-an-input" is not defined in action "{a}"' not in out]
+    assert actions and not unknown, f"actionlint does not know {unknown}, so their runtime is unchecked:\n{out}"
+    probe.write_text("on: push\njobs:\n  probe:\n    runs-on: ubuntu-latest\n    steps:\n"
+                     "      - uses: actions/checkout@v4\n", encoding="utf-8")
+    assert 'runtime "node20" is deprecated' in lint([*actionlint, str(probe)]).stdout  # the control: a node20 release
+
+
 def test_zizmor_reports_nothing():
     proc = lint([tool("zizmor"), "--offline", "--no-progress", "--format", "plain", *map(str, WORKFLOWS)])
     assert proc.returncode == 0 and "No findings to report" in proc.stdout, f"zizmor:\n{proc.stdout}{proc.stderr}"
