@@ -123,7 +123,7 @@ def goldens(request) -> Goldens:
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Update mode checks nothing: the run fails even when every golden already matched."""
+    """In update mode the run fails even when every golden already matched: it cannot pass for a checked run."""
     if update_mode(session.config) and exitstatus == 0:
         session.exitstatus = 1
 
