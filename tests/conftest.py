@@ -10,6 +10,7 @@ import pytest
 
 from gen import config
 
+from golden_compare import ABS_TOL, REL_TOL, compare_json_text, compare_text
 from helpers import (GOLDEN_COMMAND, GOLDENS, REPO, SOURCE_DATE_EPOCH, capture_tiny, env_without_clip_docs, html_text,
                      normalise, render_tiny, run, tiny_extra)
 
@@ -64,32 +65,74 @@ def fake_capture(monkeypatch, tiny_snapshot):
 
 
 class Goldens:
-    """Compares text with a file under tests/goldens/, or rewrites the file in update mode."""
+    """Compares output with a file under tests/goldens/ (see golden_compare for the tolerance), or rewrites it.
 
-    def __init__(self, update: bool):
+    Update mode rewrites only the goldens that no longer match within the tolerance, so that regenerating on
+    another machine does not churn every float's last bits, and it fails each test it rewrote: a run with
+    UPDATE_GOLDENS=1 never passes silently (pytest_sessionfinish below fails the whole run as well).
+    """
+
+    def __init__(self, update: bool, root: Path = GOLDENS):
         self.update = update
+        self.root = root
+        self.rewritten: list[str] = []
 
-    def check(self, name: str, actual: str) -> None:
-        path = GOLDENS / name
+    def check_text(self, name: str, actual: str) -> None:
+        """Markdown and DOT: text with numbers masked exactly, the numbers pairwise within the tolerance."""
+        self._check(name, actual, lambda golden: compare_text(golden, actual, name))
+
+    def check_json(self, name: str, actual: str) -> None:
+        """Snapshot JSON: the structure walked, integers, strings and shapes exact, floats within the tolerance."""
+        self._check(name, actual, lambda golden: compare_json_text(golden, actual))
+
+    def _check(self, name: str, actual: str, compare) -> None:
+        path = self.root / name
+        mismatches = compare(path.read_text(encoding="utf-8")) if path.is_file() else None
         if self.update:
+            if mismatches == []:
+                return
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(actual, encoding="utf-8")
-            return
-        assert path.is_file(), f"golden {path.relative_to(GOLDENS.parent.parent)} is missing; create it with: {GOLDEN_COMMAND}"
-        expected = path.read_text(encoding="utf-8")
-        if actual != expected:
+            self.rewritten.append(name)
+            pytest.fail(f"UPDATE_GOLDENS: rewrote golden {name}; read `git diff tests/goldens` before committing, "
+                        "then run the tests again without UPDATE_GOLDENS", pytrace=False)
+        shown_path = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+        assert mismatches is not None, (f"golden {shown_path} is missing; create it with: "
+                                        f"{GOLDEN_COMMAND}")
+        if mismatches:
+            expected = path.read_text(encoding="utf-8")
             diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
                                                 f"golden/{name}", f"now/{name}", n=2))
             lines = [line if len(line) <= 240 else line[:240] + " [...]" for line in diff.splitlines()]
             shown = "\n".join(lines[:80]) + (f"\n... ({len(lines) - 80} more diff lines)" if len(lines) > 80 else "")
-            pytest.fail(f"output differs from golden {name}; if the change is intended, regenerate with: "
-                        f"{GOLDEN_COMMAND} and read the diff before committing.\n{shown}", pytrace=False)
+            listed = "\n".join(f"  {m}" for m in mismatches[:20]) + (
+                f"\n  ... and {len(mismatches) - 20} more" if len(mismatches) > 20 else "")
+            pytest.fail(f"output differs from golden {name} beyond the tolerance (relative {REL_TOL:g}, absolute "
+                        f"{ABS_TOL:g} for floats; text, integers and shapes exact); if the change is intended, "
+                        f"regenerate with: {GOLDEN_COMMAND} and read the diff before committing.\n"
+                        f"{listed}\n{shown}", pytrace=False)
+
+
+def update_mode(config) -> bool:
+    return bool(config.getoption("--update-goldens")) or os.environ.get("UPDATE_GOLDENS") == "1"
 
 
 @pytest.fixture(scope="session")
 def goldens(request) -> Goldens:
-    update = request.config.getoption("--update-goldens") or os.environ.get("UPDATE_GOLDENS") == "1"
-    return Goldens(update)
+    return Goldens(update_mode(request.config))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In update mode the run fails even when every golden already matched: it cannot pass for a checked run."""
+    if update_mode(session.config) and exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if update_mode(config):
+        terminalreporter.write_line("UPDATE_GOLDENS / --update-goldens: goldens were rewritten where they no longer "
+                                    "matched, and the run is reported as failed whatever else passed. Read "
+                                    "`git diff tests/goldens`, then run the tests again without it.", red=True)
 
 
 # The default site, built once per session for the integration, manifest and browser tests.

@@ -2,18 +2,25 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from helpers import env_without_clip_docs
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIP = {"sitemap.xml", "sitemap.xml.gz"}  # MkDocs stamps these with the build date
 
 
+def build_env(tmp: Path, name: str) -> dict[str, str]:
+    """The caller's CLIP_DOCS_* settings are cleared (a CLIP_DOCS_MODELS=all in the shell must not turn this into
+    a nine-model build); the two this test means are set."""
+    return env_without_clip_docs(CLIP_DOCS_WEIGHTS="random", CLIP_DOCS_CACHE=str(tmp / f"cache-{name}"),
+                                 SOURCE_DATE_EPOCH="1767225600")
+
+
 def build(tmp: Path, name: str) -> Path:
-    env = {**os.environ, "CLIP_DOCS_WEIGHTS": "random", "CLIP_DOCS_CACHE": str(tmp / f"cache-{name}"),
-           "SOURCE_DATE_EPOCH": "1767225600", "DISABLE_MKDOCS_2_WARNING": "true", "NO_MKDOCS_2_WARNING": "1"}
+    env = build_env(tmp, name)
     site = tmp / f"site-{name}"
     for cmd in ([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(site)],
                 [sys.executable, "-m", "gen", "--snapshot-out", str(tmp / f"snapshots-{name}")]):
@@ -37,3 +44,12 @@ def test_two_cold_builds_are_byte_identical(tmp_path: Path):
         assert not differing, f"{kind}: {len(differing)} files differ between two cold builds: {differing[:10]}"
     figures = [k for k in digests(tmp_path / "site-a") if k.startswith("figures/")]
     assert any(k.endswith(".pdf") for k in figures) and any(k.endswith(".svg") for k in figures)
+
+
+def test_builds_ignore_the_callers_clip_docs_settings(monkeypatch, tmp_path: Path):
+    for key, value in {"CLIP_DOCS_MODELS": "RN50x64", "CLIP_DOCS_WEIGHTS": "pretrained", "CLIP_DOCS_JOBS": "1",
+                       "CLIP_DOCS_CACHE": "/elsewhere", "CLIP_DOCS_SNAPSHOTS": "/elsewhere"}.items():
+        monkeypatch.setenv(key, value)
+    env = build_env(tmp_path, "a")
+    assert {k: v for k, v in env.items() if k.startswith("CLIP_DOCS_")} == {
+        "CLIP_DOCS_WEIGHTS": "random", "CLIP_DOCS_CACHE": str(tmp_path / "cache-a")}

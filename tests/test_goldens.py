@@ -1,4 +1,5 @@
-# Golden files of the tiny model: Snapshot JSON, rendered Markdown pages, DOT sources.  Refresh: see helpers.GOLDEN_COMMAND.
+# Golden files of the tiny model: Snapshot JSON, rendered Markdown pages, DOT sources, compared as golden_compare says.
+# Refresh: see helpers.GOLDEN_COMMAND.
 from __future__ import annotations
 
 import pytest
@@ -27,7 +28,7 @@ DIAGRAMS = [
 
 
 def test_snapshot_json(tiny_snapshot, goldens):
-    goldens.check(f"{SLUG}.snapshot.json", normalise(tiny_snapshot).to_json())
+    goldens.check_json(f"{SLUG}.snapshot.json", normalise(tiny_snapshot).to_json())
 
 
 def test_capture_time_honours_source_date_epoch(tiny_snapshot):
@@ -47,11 +48,11 @@ def test_capture_is_deterministic(tiny_cfg, tiny_snapshot):
 def test_markdown_page(tiny_files, goldens, page):
     assert page in tiny_files, (f"{page} was not generated; if it moved on purpose, update PAGES here and run "
                                 f"{GOLDEN_COMMAND}; pages are {sorted(p for p in tiny_files if p.endswith('.md'))}")
-    goldens.check(f"site/{page}", strip_svg(tiny_files[page].decode("utf-8")))
+    goldens.check_text(f"site/{page}", strip_svg(tiny_files[page].decode("utf-8")))
 
 
 @pytest.mark.parametrize("dot", DIAGRAMS)
 def test_dot_source(tiny_files, goldens, dot):
     assert dot in tiny_files, (f"{dot} was not generated; if it moved on purpose, update DIAGRAMS here and run "
                                f"{GOLDEN_COMMAND}; DOT files are {sorted(p for p in tiny_files if p.endswith('.dot'))}")
-    goldens.check(f"site/{dot}", tiny_files[dot].decode("utf-8"))
+    goldens.check_text(f"site/{dot}", tiny_files[dot].decode("utf-8"))

@@ -52,6 +52,15 @@ def sci(value: float | None, digits: int = 4) -> str:
     return "n/a" if value is None else f"{value:.{digits}g}"
 
 
+# float32 rounding noise at unit scale (machine epsilon 1.2e-7, a few roundings) stays below this bound
+NOISE_BOUND = "1e-6"
+
+
+def bound(value: float) -> str:
+    """A rounding error shown as the bound it stays under, not as its last bits, which vary by CPU: 'below 1e-6'."""
+    return f"below {NOISE_BOUND}" if abs(value) < float(NOISE_BOUND) else sci(value, 2)
+
+
 def fixed(value: float, digits: int = 4) -> str:
     return f"{value:.{digits}f}"
 
@@ -118,7 +127,7 @@ def make_env(compiled: Path | None = None) -> jinja2.Environment:
         comment_start_string="{##",
         comment_end_string="##}",
     )
-    env.filters.update(num=num, shape=shape, access=access, anchor=anchor, pct=pct, sci=sci,
+    env.filters.update(num=num, shape=shape, access=access, anchor=anchor, pct=pct, sci=sci, bound=bound,
                        fixed=fixed, indent_by=indent, fence=fence, ln=ln)
     env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
     from gen.quoted import quoted

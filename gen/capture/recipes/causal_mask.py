@@ -36,7 +36,8 @@ with torch.no_grad():
     states = text_states(tokens)
 gap = (states[0] - states[1]).abs().amax(dim=-1)  # per position, largest difference
 print(f"{prompts[0]!r} vs {longer!r}: token ids first differ at position {first_change}")
-print(f"largest output difference before it: {gap[:first_change].max().item():.3g}; "
+before = gap[:first_change].max().item()  # zero up to float32 rounding
+print(f"largest output difference before it: {'below 1e-6' if before < 1e-6 else f'{before:.3g}'}; "
       f"at it: {gap[first_change].item():.3g}")
 
 result.update(

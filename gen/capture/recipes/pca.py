@@ -19,6 +19,8 @@ features = features / features.norm(dim=-1, keepdim=True)
 
 centred = features - features.mean(dim=0)
 _, singular, directions = torch.linalg.svd(centred, full_matrices=False)
+# an SVD may return either sign of each direction; fix it (largest entry positive) so plots do not flip
+directions = directions * directions.gather(1, directions.abs().argmax(dim=1, keepdim=True)).sign()
 points = centred @ directions[:2].T
 explained = (singular[:2] ** 2 / (singular ** 2).sum()).tolist()
 print(f"{len(views)} image views and {len(prompts)} prompts -> {tuple(points.shape)}")

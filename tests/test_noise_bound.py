@@ -1,0 +1,33 @@
+# Float noise on a page is shown as the bound it stays under, so pages read the same on every CPU.
+from __future__ import annotations
+
+import json
+
+from gen.render import site as site_mod
+from gen.render.env import bound
+from gen.snapshot import Snapshot
+
+from helpers import GOLDENS
+
+NOISE_FIELDS = [("attention_image", "max_row_error"), ("attention_text", "max_row_error"),
+                ("causal_mask", "gap_before")]
+
+
+def test_bound_hides_noise_but_not_a_real_error():
+    assert bound(0.0) == bound(1.8e-07) == bound(-9.9e-07) == "below 1e-6"
+    assert bound(2.3e-05) == "2.3e-05"  # an error that large is news, shown as it is
+
+
+def _attention_page(noise: float) -> str:
+    data = json.loads((GOLDENS / "tiny-vit.snapshot.json").read_text(encoding="utf-8"))
+    for recipe, field in NOISE_FIELDS:
+        data["recipes"][recipe]["result"][field] = noise
+    s = Snapshot.from_json(json.dumps(data))
+    files = site_mod.site({s.model.name: s}, [s.model.name], [])
+    return files[f"models/{s.model.slug}/attention/index.md"].decode("utf-8")
+
+
+def test_the_attention_page_reads_the_same_whatever_the_noise():
+    quiet, noisy = _attention_page(0.0), _attention_page(9.5e-07)
+    assert quiet == noisy
+    assert quiet.count("below 1e-6") >= len(NOISE_FIELDS)  # the recipes print their own bounds too
