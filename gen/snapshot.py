@@ -97,6 +97,8 @@ class Inputs:
     images: tuple[str, ...]    # file names of the sample images
     image_sha256: tuple[str, ...]
     prompts: tuple[str, ...]
+    unfreeze_last: int = 2     # the fine-tuning recipes ran with these settings
+    replacement_width: int = 256
 
 
 @dataclass(frozen=True)

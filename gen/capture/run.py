@@ -8,6 +8,7 @@ import json
 import math
 from pathlib import Path
 
+from gen import results
 from gen.errors import CaptureError
 from gen.snapshot import Recipe
 
@@ -81,6 +82,7 @@ def run_chain(names: list[str], namespace: dict, model_name: str, kind: str | No
             ) from err
         declared = weight_dependent(name, kind)
         _check_declared(name, declared, result, model_name)
+        results.check(name, model_name, result)
         recipes.append(Recipe(name=name, source=code, stdout=out.getvalue(), result=result,
                               weight_dependent=declared))
     return recipes

@@ -15,8 +15,8 @@ groups = [
       *model.ln_final.parameters(), model.text_projection]),
     ("logit_scale", "shared: logit_scale", [model.logit_scale]),
 ]
-result["groups"] = []
+result["counts"] = {}
 for key, label, params in groups:
     total, trainable = count(params)
     print(f"{label}\n    total: {total:,}  trainable: {trainable:,}")
-    result["groups"].append({"key": key, "label": label, "total": total, "trainable": trainable})
+    result["counts"][key] = {"label": label, "total": total, "trainable": trainable}

@@ -1,0 +1,37 @@
+# Recipe results have declared shapes (gen/results.py): every captured result matches, and a wrong one fails naming
+# the recipe and the field.
+from __future__ import annotations
+
+import pytest
+
+from gen import results
+from gen.errors import CaptureError
+
+
+def test_every_captured_recipe_has_its_declared_shape(tiny_snapshot):
+    captured = {name: r for name, r in tiny_snapshot.recipes.items() if not name.startswith("_")}  # _helpers: shared code
+    assert set(captured) <= set(results.SHAPES)
+    for name, recipe in captured.items():
+        results.check(name, "tiny", recipe.result)  # raises on any mismatch
+
+
+def test_templates_read_counts_by_name(tiny_snapshot):
+    counts = tiny_snapshot.recipe("parameter_count").result["counts"]
+    assert list(counts) == ["model", "visual", "text_blocks", "text_encoder", "logit_scale"]
+    assert counts["model"]["total"] == tiny_snapshot.module("").total_params
+
+
+@pytest.mark.parametrize("result,message", [
+    ({"token_shape": [1, 2]}, r"recipe 'embeddings' on tiny did not record 'positional_shape'"),
+    ({"token_shape": [1, 2], "positional_shape": "77x512"}, r"recorded 'positional_shape' as str"),
+    ({"token_shape": [1, 2], "positional_shape": [77, 512], "extra": 1}, r"undeclared field\(s\) \['extra'\]"),
+])
+def test_a_result_of_another_shape_fails_naming_the_field(result, message):
+    with pytest.raises(CaptureError, match=message):
+        results.check("embeddings", "tiny", result)
+
+
+def test_the_settings_a_recipe_ran_with_are_inputs(tiny_snapshot, tiny_cfg):
+    assert tiny_snapshot.inputs.unfreeze_last == tiny_cfg.unfreeze_last
+    assert tiny_snapshot.inputs.replacement_width == tiny_cfg.replacement_width
+    assert tiny_snapshot.recipe("replace_projection").result["shape"][1] == tiny_snapshot.inputs.replacement_width
