@@ -136,15 +136,15 @@ class Preprocessing(TypedDict):
 
 
 class ImageGrid(TypedDict):
-    kind: str                       # "patches" | "feature map"
+    kind: str                       # "patches" (ViT) | "feature map" (ResNet)
     grid: int
     stride: int
     input: list
     output: list
-    patch_values: int
-    tokens: int
-    matches: bool
-    patch: NotRequired[int]
+    patch: NotRequired[int]         # ViT
+    patch_values: NotRequired[int]
+    tokens: NotRequired[int]
+    matches: NotRequired[bool]
     channels: NotRequired[int]      # ResNet
     field: NotRequired[int]
     jump: NotRequired[int]
