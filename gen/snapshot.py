@@ -61,6 +61,7 @@ class ModuleRecord:
     input_shapes: tuple[Shape, ...]   # from the captured forward pass; () if not called
     output_shapes: tuple[Shape, ...]
     flops: int                 # floating-point operations in the forward pass (2 per multiply-add)
+    facts: dict[str, Any] = field(default_factory=dict)  # attributes read off the module: num_heads, kernel_size, ...
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 # Builds the real ViT-B/32 site (random weights) with `mkdocs build --strict`, cold then warm, and reads the built HTML.
 from __future__ import annotations
 
+import html
 import re
 import time
 from pathlib import Path
@@ -202,3 +203,16 @@ def test_tokenizer_page(built):
     first = [r for r in tokens if r["prompt"] == "a photo of a hand"]
     assert [r["piece"] for r in first] == ["<|startoftext|>", "a</w>", "photo</w>", "of</w>", "a</w>", "hand</w>",
                                            "<|endoftext|>"]
+
+
+RAW_TABLE = re.compile(r"\|\s*:?-{3,}:?\s*\|")
+
+
+def test_no_page_shows_raw_markdown(built):
+    """A Markdown table that did not render leaves its separator row (|---|) in the visible text."""
+    raw = []
+    for page in sorted(built.site.rglob("*.html")):
+        text = re.sub(r"<(script|style|pre|code)\b.*?</\1>", " ", page.read_text(encoding="utf-8"), flags=re.S)
+        if RAW_TABLE.search(html.unescape(re.sub(r"<[^>]+>", " ", text))):
+            raw.append(str(page.relative_to(built.site)))
+    assert raw == [], f"pages showing a raw Markdown table: {raw}"

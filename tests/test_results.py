@@ -35,3 +35,14 @@ def test_the_settings_a_recipe_ran_with_are_inputs(tiny_snapshot, tiny_cfg):
     assert tiny_snapshot.inputs.unfreeze_last == tiny_cfg.unfreeze_last
     assert tiny_snapshot.inputs.replacement_width == tiny_cfg.replacement_width
     assert tiny_snapshot.recipe("replace_projection").result["shape"][1] == tiny_snapshot.inputs.replacement_width
+
+
+def test_heads_are_read_off_the_attention_modules(tiny_snapshot):
+    """The block pages take the number of heads from the captured module, cross-checked against the config."""
+    arch = tiny_snapshot.model.arch
+    for m in tiny_snapshot.modules:
+        if m.kind == "MultiheadAttention":
+            heads = arch.vision_heads if m.path.startswith("visual.") else arch.transformer_heads
+            width = m.input_shapes[0][2]
+            assert m.facts == {"embed_dim": width, "num_heads": heads, "head_dim": width // heads,
+                               "batch_first": False}, m.path

@@ -109,6 +109,24 @@ def forward_with_records(model: nn.Module, run):
     return seen, flops
 
 
+# attributes worth reading off a module, by class name: what its printout leaves out or prose relies on
+FACTS = {
+    "MultiheadAttention": ("embed_dim", "num_heads", "head_dim", "batch_first"),
+    "AttentionPool2d": ("num_heads",),
+    "Conv2d": ("in_channels", "out_channels", "kernel_size", "stride", "padding"),
+    "AvgPool2d": ("kernel_size", "stride"),
+    "Linear": ("in_features", "out_features"),
+}
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def module_facts(module: nn.Module) -> dict:
+    return {name: _plain(getattr(module, name)) for name in FACTS.get(type(module).__name__, ())}
+
+
 def module_records(model: nn.Module, seen: dict, flops: dict) -> tuple[ModuleRecord, ...]:
     records = []
     for path, module in model.named_modules():
@@ -124,6 +142,7 @@ def module_records(model: nn.Module, seen: dict, flops: dict) -> tuple[ModuleRec
             input_shapes=tuple(tuple(s) for s in shapes["in"]),
             output_shapes=tuple(tuple(s) for s in shapes["out"]),
             flops=flops.get(path, 0),
+            facts=module_facts(module),
         ))
     return tuple(records)
 
