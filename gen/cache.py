@@ -110,7 +110,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
         tmp = None
     except OSError as err:
-        raise CacheError(os_error(err, "writing the cache", CACHE_FIX)) from None
+        raise CacheError(os_error(err, f"writing the cache file {str(path)!r}", CACHE_FIX)) from None
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
@@ -128,7 +128,7 @@ def read_sealed(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as err:
-        raise CacheError(os_error(err, "reading the cache", CACHE_FIX)) from None
+        raise CacheError(os_error(err, f"reading the cache file {str(path)!r}", CACHE_FIX)) from None
     digest, _, data = stored.partition(b"\n")
     if hashlib.sha256(data).hexdigest().encode() == digest:
         return data

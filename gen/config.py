@@ -137,8 +137,8 @@ def _clip_docs(extra: Any) -> dict:
 def _jobs(raw: Mapping[str, Any], env: Mapping[str, str], default: int) -> int:
     jobs, key_j = raw.get("jobs", default), "extra.clip_docs.jobs"
     if env.get("CLIP_DOCS_JOBS"):
-        jobs, key_j = env["CLIP_DOCS_JOBS"].strip(), "CLIP_DOCS_JOBS"
-        jobs = int(jobs) if re.fullmatch(r"[0-9]+", jobs) else jobs  # ASCII digits only: str.isdigit() takes "²"
+        jobs, key_j = env["CLIP_DOCS_JOBS"], "CLIP_DOCS_JOBS"
+        jobs = int(jobs) if re.fullmatch(r"\s*[0-9]+\s*", jobs) else jobs  # ASCII digits only: isdigit() takes "²"
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise ConfigError(f"{key_j} is {jobs!r}; give a whole number of processes, 1 or more (1: no second process).")
     return jobs

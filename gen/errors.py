@@ -53,15 +53,15 @@ _FIXES = {
 
 def os_problem(err: OSError) -> str:
     """'No space left on device (free some disk space)': an OSError's cause and the usual fix, in one phrase."""
-    cause = err.strerror or type(err).__name__
+    cause = err.strerror or str(err) or type(err).__name__
     fix = _FIXES.get(err.errno or 0)
     return f"{cause} ({fix})" if fix else cause
 
 
 def os_error(err: OSError, what: str, fix: str) -> str:
     """One message for an OSError while doing `what` (e.g. "writing the cache folder"), with the fix."""
-    where = f" {str(err.filename)!r}" if err.filename else ""
-    return f"Failed while {what}:{where}: {os_problem(err)}. {fix}"
+    where = f" at {str(err.filename)!r}" if err.filename and str(err.filename) not in what else ""
+    return f"Failed while {what}{where}: {os_problem(err)}. {fix}"
 
 
 def message_for(err: BaseException) -> str | None:
