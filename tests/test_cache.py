@@ -155,3 +155,50 @@ def test_write_is_atomic(tmp_path, tiny_snapshot, monkeypatch):
     monkeypatch.undo()
     assert path.read_bytes() == before, "a failed write changed the existing entry"
     assert [p.name for p in path.parent.iterdir()] == ["x.json"], "a temporary file was left behind"
+
+
+@pytest.mark.parametrize("folder", ["figures", "plots"])
+def test_damaged_figure_or_plot_is_drawn_again_not_published(tmp_path, fake_capture, caplog, folder):
+    """A cut-short SVG in the figure (Graphviz) or plot (matplotlib) cache is found by its SHA-256 and redrawn."""
+    cfg = config.load(tiny_extra(tmp_path / "cache", jobs=1), base_dir=tmp_path, env={})
+    first = build.generate(cfg)
+    damaged = sorted((cfg.cache / folder).glob("*.svg"))[0]
+    whole = damaged.read_bytes()
+    damaged.write_bytes(whole[: len(whole) // 2])
+    for archive in (cfg.cache / "sites").glob("*.zip"):
+        archive.unlink()  # render again, so that the damaged entry is read
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.gen.cache"):
+        second = build.generate(cfg)
+    assert second == first, "a damaged cache entry changed the published files"
+    repairs = [r for r in caplog.records if "Repaired cache" in r.getMessage() and str(damaged) in r.getMessage()]
+    assert [r.levelno for r in repairs] == [logging.INFO]
+    assert damaged.read_bytes() == whole, "the damaged entry was not replaced"
+
+
+def test_sealed_file_round_trip_and_damage(tmp_path):
+    path = tmp_path / "x.svg"
+    cache.write_sealed(path, b"<svg>whole</svg>")
+    assert cache.read_sealed(path) == b"<svg>whole</svg>"
+    path.write_bytes(path.read_bytes().replace(b"whole", b"edit!"))
+    assert cache.read_sealed(path) is None
+    path.write_bytes(b"<svg>from an older version, without a digest</svg>")
+    assert cache.read_sealed(path) is None
+    assert cache.read_sealed(tmp_path / "absent.svg") is None
+
+
+def test_sha256_memo_is_tied_to_size_and_mtime_and_checked(tmp_path):
+    ckpt = tmp_path / "ckpt.pt"
+    ckpt.write_bytes(b"first weights")
+    docs_cache = tmp_path / "cache"
+    first = weights._cached_sha256(ckpt, docs_cache)
+    assert first == config.file_sha256(ckpt)
+    (memo,) = (docs_cache / "sha256").iterdir()
+    assert json.loads(memo.read_text())["file"]["size"] == len(b"first weights")
+    ckpt.write_bytes(b"other weights, other size")
+    assert weights._cached_sha256(ckpt, docs_cache) == config.file_sha256(ckpt) != first
+    memo.write_text(memo.read_text()[:20])  # cut short by a crash of an older, non-atomic writer
+    assert weights._cached_sha256(ckpt, docs_cache) == config.file_sha256(ckpt)
+    data = json.loads(memo.read_text())
+    memo.write_text(json.dumps({**data, "sha256": "not a digest"}))
+    assert weights._cached_sha256(ckpt, docs_cache) == config.file_sha256(ckpt)
+    assert sorted(p.name for p in memo.parent.iterdir()) == [memo.name], "temporary files next to the memo"
