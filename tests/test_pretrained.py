@@ -362,9 +362,13 @@ def test_download_verifies_and_renames(tmp_path, monkeypatch):
     calls = []
     serve(monkeypatch, data, calls=calls)
     dest = tmp_path / "clip" / "ViT-B-32.pt"
+    dest.parent.mkdir()
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout)
+    (dest.parent / f".ViT-B-32.pt.{dead}.k1ll3d00.part").write_bytes(data[:100])  # a download killed before
     assert download.fetch("ViT-B/32", dest) == digest
     assert dest.read_bytes() == data
-    assert files_in(dest.parent) == ["ViT-B-32.pt"]
+    assert files_in(dest.parent) == ["ViT-B-32.pt"], "the killed download's temporary file was not swept"
     assert calls == [(download.MODEL_URLS["ViT-B/32"], download.TIMEOUT)] and download.TIMEOUT == 60
 
 
