@@ -45,6 +45,8 @@ def _exit_with_parent() -> None:
     from gen import cache
 
     parent = multiprocessing.parent_process()
+    if parent is None:  # not started by multiprocessing: nothing to watch
+        return
     ppid = os.getppid()
 
     def watch() -> None:
