@@ -196,7 +196,8 @@ def write_tree(files: dict[str, bytes], out: Path) -> None:
     staging = None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        folders.sweep(out.parent)
+        for left in folders.sweep(out.parent):
+            log.info("Removed %s, left by a build that was stopped", left)
         staging = folders.staging_folder(out)
         for rel, data in files.items():
             target = staging / rel

@@ -52,7 +52,8 @@ def on_config(config, **kwargs):
         raise PluginError(f"site_dir {str(target)!r} is a file, not a folder. {SITE_FIX}")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        folders.sweep(target.parent)  # staging folders of builds that were killed
+        for left in folders.sweep(target.parent):
+            log.info("Removed %s, left by a build that was stopped", left)
         STAGING.folder = folders.staging_folder(target)
     except OSError as err:
         raise PluginError(os_error(err, f"preparing the site folder {str(target)!r}", SITE_FIX)) from None
