@@ -128,6 +128,7 @@ def test_kill_9_after_cleaning_then_a_repaired_build(tmp_path, warm_cache):
     repaired = [line for line in done.stderr.splitlines() if "Repaired cache" in line and str(plot) in line]
     assert len(repaired) == 1 and repaired[0].startswith("INFO"), done.stderr[-3000:]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "mkdocs.yml", "site"]
+    assert f"Removed {tmp_path / left[0]}, left by a build that was stopped" in done.stderr
     assert not (site / "models" / "old").exists(), "the previous site was not replaced whole"
     assert (site / "models" / "vit-b-32" / "index.html").is_file()
     assert b"<svg" in (site / "figures" / "vit-b-32" / "depth.svg").read_bytes()[:2000]
