@@ -9,19 +9,32 @@ from pathlib import Path
 import yaml
 
 from gen import config
-from gen.build import generate, snapshots, write_tree
-from gen.errors import ClipDocsError
+from gen.build import check_output, generate, snapshots, write_tree
+from gen.errors import ConfigError, message_for, os_error
 
 
-def _extra(mkdocs_yml: Path) -> tuple[dict, str]:
+def _extra(mkdocs_yml: Path) -> tuple[object, str]:
+    """extra.clip_docs and site_url of a mkdocs.yml; ConfigError when the file cannot be read as one."""
     class Loader(yaml.SafeLoader):
         pass
 
     # mkdocs.yml may hold tags such as !!python/name: for Material's emoji; they do not matter here
     Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
     Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    data = yaml.load(mkdocs_yml.read_text(), Loader=Loader) or {}
-    return (data.get("extra") or {}).get("clip_docs") or {}, data.get("site_url") or ""
+    fix = "Give --config the path of the project's mkdocs.yml."
+    try:
+        data = yaml.load(mkdocs_yml.read_text(encoding="utf-8"), Loader=Loader) or {}
+    except OSError as err:
+        raise ConfigError(os_error(err, "reading the configuration file", fix)) from None
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{str(mkdocs_yml)!r} is not valid YAML ({_one_line(err)}). Fix the file. {fix}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("extra") or {}, dict):
+        raise ConfigError(f"{str(mkdocs_yml)!r} does not hold a mkdocs.yml mapping with an `extra:` mapping. {fix}")
+    return (data.get("extra") or {}).get("clip_docs"), str(data.get("site_url") or "")
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         extra, site_url = _extra(args.config)
         cfg = config.load(extra, base_dir=args.config.resolve().parent, site_url=site_url)
+        for out in (args.out, args.snapshot_out):
+            if out:
+                check_output(out)  # before anything slow
         if args.out:
             write_tree(generate(cfg), args.out)
             print(f"wrote the site's Markdown tree to {args.out}")
@@ -44,8 +60,11 @@ def main(argv: list[str] | None = None) -> int:
             files = {f"{s.model.slug}.json": s.to_json().encode() for s in snapshots(cfg).values()}
             write_tree(files, args.snapshot_out)
             print(f"wrote {len(files)} Snapshot(s) to {args.snapshot_out}")
-    except ClipDocsError as err:
-        print(f"error: {err}", file=sys.stderr)
+    except Exception as err:
+        message = message_for(err)
+        if message is None:
+            raise  # a bug: keep its traceback
+        print(f"error: {message}", file=sys.stderr)
         return 2
     return 0
 

@@ -3,7 +3,8 @@
 Used only when a build captures something and may use more than one process (`jobs`).  Model
 Snapshots are always captured in the main process, so their numbers never depend on how many
 processes ran beside them.  Log records of the second process reach MkDocs' own loggers, so a
-warning there still fails `mkdocs build --strict`; an error there is raised again here.
+warning there still fails `mkdocs build --strict`; an error there is raised again here.  When the main
+process dies (even by SIGKILL), the second one exits at once and writes nothing more.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import logging.handlers
 import multiprocessing
 import os
 import sys
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -37,8 +39,31 @@ class _Receiver(logging.handlers.QueueListener):
         self.queue.put(self._sentinel)
 
 
-def _send_logs_to(queue, level: int) -> None:
-    """In the second process: every record goes back to the main process."""
+def _exit_with_parent() -> None:
+    """In the second process: exit at once when the main process is gone (killed, say), whatever this process is
+    doing (even blocked writing to a full pipe), and publish no cache file once it is gone."""
+    from gen import cache
+
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not started by multiprocessing: nothing to watch
+        return
+    ppid = os.getppid()
+
+    def watch() -> None:
+        parent.join()  # returns when the main process's end of the spawn pipe closes: it has exited
+        os._exit(1)
+
+    def publish_only_for_a_live_parent() -> None:
+        if os.getppid() != ppid:
+            os._exit(1)
+
+    threading.Thread(target=watch, name="watch-main-process", daemon=True).start()
+    cache.before_publish = publish_only_for_a_live_parent
+
+
+def _start_worker(queue, level: int) -> None:
+    """In the second process: watch the main process, and send every record back to it."""
+    _exit_with_parent()
     root = logging.getLogger()
     root.handlers[:] = [_Sender(queue)]
     root.setLevel(level)
@@ -67,7 +92,7 @@ class Background:
         self._listener = _Receiver(self._queue, _Relay())
         self._listener.start()
         level = log.getEffectiveLevel()
-        self._pool = ProcessPoolExecutor(1, mp_context=context, initializer=_send_logs_to, initargs=(self._queue, level))
+        self._pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start_worker, initargs=(self._queue, level))
 
     def submit(self, fn, *args) -> Future:
         try:

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
-from gen import cache, weights
+from gen import cache, folders, weights
 from gen.config import Config
+from gen.errors import CacheError, OutputError, os_error
 from gen.render import diagrams
 from gen.snapshot import Snapshot
 
@@ -30,6 +29,27 @@ def targets(cfg: Config) -> dict[str, tuple[weights.WeightsPlan, str, Path]]:
     return out
 
 
+def preflight(cfg: Config) -> None:
+    """Before anything slow: the cache folder must be writable; leftovers of killed builds go."""
+    folders.check_writable(cfg.cache, CacheError, "The cache folder",
+                           "Point CLIP_DOCS_CACHE (or extra.clip_docs.cache) at a writable folder, or fix its permissions.")
+    cache.sweep(cfg)
+
+
+def check_prompts_before_capture(cfg: Config, wanted: dict) -> None:
+    """Every prompt must fit the text context of each model to be captured; checked before any model loads.
+
+    Tokenizing imports clip, and with it torch: only done when something is to be captured."""
+    from gen import archs
+
+    to_capture = [name for name, (_, _, path) in wanted.items() if not path.is_file()]
+    if not to_capture:
+        return
+    from gen.capture import check_prompts
+
+    check_prompts(cfg.prompts, min(archs.KNOWN[name].context_length for name in to_capture))
+
+
 def snapshot(cfg: Config, plan: weights.WeightsPlan, scope: str, path: Path) -> Snapshot:
     """One model's Snapshot, from the cache when its fingerprint matches, else captured here."""
     snap = cache.read(path)
@@ -45,7 +65,10 @@ def snapshot(cfg: Config, plan: weights.WeightsPlan, scope: str, path: Path) -> 
 
 def snapshots(cfg: Config, wanted: dict | None = None) -> dict[str, Snapshot]:
     """One Snapshot per configured model."""
-    return {name: snapshot(cfg, *target) for name, target in (wanted or targets(cfg)).items()}
+    preflight(cfg)
+    wanted = wanted or targets(cfg)
+    check_prompts_before_capture(cfg, wanted)
+    return {name: snapshot(cfg, *target) for name, target in wanted.items()}
 
 
 def capture_catalog(path: Path):
@@ -102,6 +125,7 @@ def generate(cfg: Config) -> dict[str, bytes]:
     from gen.render import env as render_env
 
     started = time.monotonic()
+    preflight(cfg)
     dot = diagrams.Dot(cfg.cache / "figures")  # fails at once, saying how to install Graphviz
     generator = generator_version()
     wanted = targets(cfg)
@@ -117,6 +141,7 @@ def generate(cfg: Config) -> dict[str, bytes]:
         return files
     from gen.render import inside, site
 
+    check_prompts_before_capture(cfg, wanted)
     # A second process takes the catalog and the plots while this one captures (only if it captures).
     background = None
     if cfg.jobs > 1 and any(not path.is_file() for _, _, path in wanted.values()):
@@ -153,24 +178,35 @@ def _with_build_facts(s: Snapshot, graphviz: str, generator: str) -> Snapshot:
     return dataclasses.replace(s, provenance=dataclasses.replace(s.provenance, graphviz=graphviz, generator=generator))
 
 
-def write_tree(files: dict[str, bytes], out: Path) -> None:
-    """Write the files as a fresh folder `out`, swapped in only once complete."""
+OUT_FIX = "Give --out / --snapshot-out a folder you can write, with free space."
+
+
+def check_output(out: Path) -> None:
+    """Before anything slow: `out` must be a folder (or not exist yet) whose parent is writable."""
     out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"Output {str(out)!r} is a file, not a folder. {OUT_FIX}")
+    folders.check_writable(out.parent, OutputError, "The folder holding the output", OUT_FIX)
+
+
+def write_tree(files: dict[str, bytes], out: Path) -> None:
+    """Write the files as a fresh folder `out`, swapped in only once complete; raise OutputError, leaving
+    `out` as it was, if that fails."""
+    out = out.resolve()
+    staging = None
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        for left in folders.sweep(out.parent):
+            log.info("Removed %s, left by a build that was stopped", left)
+        staging = folders.staging_folder(out)
         for rel, data in files.items():
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-            os.replace(staging, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        folders.swap_in(staging, out)
+        staging = None
+    except OSError as err:
+        raise OutputError(os_error(err, f"writing the output folder {str(out)!r}", OUT_FIX)) from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)

@@ -1,4 +1,7 @@
-"""Snapshot cache: one JSON file per fingerprint; atomic writes; bad entries are recaptured."""
+"""Snapshot cache: one JSON file per fingerprint; atomic writes; bad entries are recaptured.
+
+Also the one home of the cache's file helpers: atomic writes, and sealed files (figures, plots) that carry
+the SHA-256 of their content, so that a damaged one is drawn again instead of published."""
 from __future__ import annotations
 
 import hashlib
@@ -6,10 +9,11 @@ import importlib.metadata
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 
+from gen import folders
 from gen.config import Config, file_sha256
+from gen.errors import CacheError, os_error
 from gen.snapshot import SCHEMA, Snapshot
 from gen.weights import WeightsPlan
 
@@ -81,7 +85,7 @@ def read(path: Path, kind=Snapshot):
     try:
         return kind.from_json(path.read_text(encoding="utf-8"))
     except Exception as err:  # truncated, edited or from an older schema: recapture
-        log.warning("Cache entry %s is unreadable (%s); capturing again.", path, err)
+        log.info("Repaired cache: entry %s is unreadable (%s); capturing again.", path, err)
         return None
 
 
@@ -89,13 +93,50 @@ def write(path: Path, snapshot: Snapshot) -> None:
     write_atomic(path, snapshot.to_json().encode("utf-8"))
 
 
+CACHE_FIX = "Free space or fix the permissions there, or point CLIP_DOCS_CACHE (extra.clip_docs.cache) at another folder."
+# Called before each rename; the second build process makes it exit once the main process is gone (gen.background).
+before_publish = lambda: None  # noqa: E731
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write `data` to `path` through a temporary file and a rename; raise CacheError (leaving `path` as it was)."""
+    tmp: str | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = folders.temp_file(path)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        before_publish()
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        tmp = None
+    except OSError as err:
+        raise CacheError(os_error(err, f"writing the cache file {str(path)!r}", CACHE_FIX)) from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def write_sealed(path: Path, data: bytes) -> None:
+    """Like write_atomic, with the SHA-256 of `data` in front, for read_sealed to check."""
+    write_atomic(path, hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
+
+
+def read_sealed(path: Path) -> bytes | None:
+    """The content write_sealed stored at `path`; None when absent, or damaged (logged as repaired)."""
+    try:
+        stored = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise CacheError(os_error(err, f"reading the cache file {str(path)!r}", CACHE_FIX)) from None
+    digest, _, data = stored.partition(b"\n")
+    if hashlib.sha256(data).hexdigest().encode() == digest:
+        return data
+    log.info("Repaired cache: %s does not match its SHA-256 (cut short or edited); drawing it again.", path)
+    return None
+
+
+def sweep(cfg: Config) -> None:
+    """Remove the temporary files killed builds left in the cache folder."""
+    for leftover in folders.sweep(cfg.cache, recursive=True):
+        log.info("Repaired cache: removed %s, left by a build that was stopped", leftover)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -80,26 +81,74 @@ def _check_models(names: list[str], key: str, allow_empty: bool = False) -> tupl
 
 
 def _check_image(path: Path, key: str) -> Path:
+    """The image must decode completely: verify() alone passes a JPEG whose end is missing."""
     if not path.is_file():
         raise ConfigError(f"Sample image {str(path)!r} in {key} does not exist; give the path of a JPEG or PNG file.")
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     try:
         with Image.open(path) as im:
-            im.verify()
-    except (UnidentifiedImageError, OSError) as err:
+            im.verify()  # checksums (PNG), without decoding
+        with Image.open(path) as im:
+            im.load()  # every pixel: a cut-short file fails here
+    except Exception as err:  # UnidentifiedImageError, OSError ("image file is truncated"), DecompressionBombError, ...
         raise ConfigError(
-            f"Sample image {str(path)!r} in {key} is not an image Pillow can read ({err}); "
-            f"give the path of a JPEG or PNG file."
+            f"Sample image {str(path)!r} in {key} is not an image Pillow can read completely ({err}); "
+            f"give the path of a complete JPEG or PNG file."
         ) from None
     return path
+
+
+SEED_MAX = 2**64 - 1  # torch.manual_seed accepts up to 0xffff_ffff_ffff_ffff
+
+
+def _whole(value: Any, key: str, low: int, high: int | None, fix: str) -> int:
+    """An integer setting within [low, high]; anything else (a float, a string, a bool) is refused."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= low and (high is None or value <= high):
+        return value
+    bound = f"from {low} to {high}" if high is not None else f"{low} or more"
+    raise ConfigError(f"extra.clip_docs.{key} is {value!r}; give a whole number {bound}{fix}.")
+
+
+def _image_blocks(name: str) -> tuple[int, str]:
+    """How many image blocks unfreeze_last can unfreeze in `name`, and where (the recipes' own bound)."""
+    arch = archs.KNOWN[name]
+    if arch.kind == "vit":
+        return arch.vision_layers, "visual.transformer.resblocks"
+    return arch.vision_layers[-1], "visual.layer4"  # ResNets unfreeze bottleneck blocks of the last stage
+
+
+def _check_unfreeze(value: Any, models: tuple[str, ...]) -> int:
+    """unfreeze_last must leave at least one, and at most all, blocks of every documented model's image tower."""
+    limit, stage, name = min((*_image_blocks(m), m) for m in models)
+    return _whole(value, "unfreeze_last", 1, limit,
+                  f" ({name} has {limit} blocks in {stage}, the fewest of the documented models)")
+
+
+def _clip_docs(extra: Any) -> dict:
+    if extra is None:
+        return {}
+    if not isinstance(extra, Mapping):
+        raise ConfigError(f"extra.clip_docs in mkdocs.yml is {extra!r}, not a mapping; write it as keys under it, "
+                          f"e.g. `clip_docs:` then `  models: [ViT-B/32]` on the next line, or remove it.")
+    return dict(extra)
+
+
+def _jobs(raw: Mapping[str, Any], env: Mapping[str, str], default: int) -> int:
+    jobs, key_j = raw.get("jobs", default), "extra.clip_docs.jobs"
+    if env.get("CLIP_DOCS_JOBS"):
+        jobs, key_j = env["CLIP_DOCS_JOBS"], "CLIP_DOCS_JOBS"
+        jobs = int(jobs) if re.fullmatch(r"\s*[0-9]+\s*", jobs) else jobs  # ASCII digits only: isdigit() takes "²"
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ConfigError(f"{key_j} is {jobs!r}; give a whole number of processes, 1 or more (1: no second process).")
+    return jobs
 
 
 def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[str, str] | None = None,
          site_url: str | None = None) -> Config:
     """Build a Config from the `extra.clip_docs` mapping and the environment; raise ConfigError."""
     env = os.environ if env is None else env
-    raw = dict(extra or {})
+    raw = _clip_docs(extra)
     known = set(Config.__dataclass_fields__) - {"site_url"}  # site_url is MkDocs' own, at the top of mkdocs.yml
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -157,19 +206,14 @@ def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[st
     cache = env.get("CLIP_DOCS_CACHE") or raw.get("cache")
     if cache:
         cfg = replace(cfg, cache=path(cache))
-    for key in ("seed", "unfreeze_last", "replacement_width"):
-        if key in raw:
-            value = raw[key]
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ConfigError(f"extra.clip_docs.{key} must be a non-negative integer, got {value!r}.")
-            cfg = replace(cfg, **{key: value})
-    jobs, key_j = raw.get("jobs", cfg.jobs), "extra.clip_docs.jobs"
-    if env.get("CLIP_DOCS_JOBS"):
-        jobs, key_j = env["CLIP_DOCS_JOBS"], "CLIP_DOCS_JOBS"
-        jobs = int(jobs) if jobs.strip().isdigit() else jobs
-    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
-        raise ConfigError(f"{key_j} is {jobs!r}; give a whole number of processes, 1 or more (1: no second process).")
-    return replace(cfg, jobs=jobs)
+    cfg = replace(
+        cfg,
+        seed=_whole(raw.get("seed", cfg.seed), "seed", 0, SEED_MAX, " (the range torch.manual_seed accepts)"),
+        unfreeze_last=_check_unfreeze(raw.get("unfreeze_last", cfg.unfreeze_last), cfg.models),
+        replacement_width=_whole(raw.get("replacement_width", cfg.replacement_width), "replacement_width", 1, None,
+                                 " (the width of the new projection)"),
+    )
+    return replace(cfg, jobs=_jobs(raw, env, cfg.jobs))
 
 
 def file_sha256(path: Path) -> str:

@@ -4,7 +4,7 @@ Only urllib and hashlib: gen.weights calls this while planning a build, before (
 A download lands in a temporary file next to its target, is checked against the SHA-256 that
 OpenAI's download URL carries (the folder name before the file name, as clip.clip._download reads
 it), and only then is renamed into place; a failed, cut-short or mismatching download leaves
-nothing behind.
+nothing behind, and the temporary file of a killed one is deleted by the next download.
 """
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import hashlib
 import http.client
 import logging
 import os
-import tempfile
 import time
 import urllib.error
 from pathlib import Path
 from urllib.request import urlopen  # module attribute, so tests can swap it and never touch the network
 
+from gen import folders
 from gen.errors import LoadError
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
@@ -64,7 +64,8 @@ def fetch(name: str, dest: Path, timeout: float = TIMEOUT) -> str:
         with urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+            folders.sweep(dest.parent)  # the .part file of a download that was killed
+            fd, tmp = folders.temp_file(dest, "part")
             digest, size = hashlib.sha256(), 0
             started, next_report = time.monotonic(), 0.1
             with os.fdopen(fd, "wb") as out:

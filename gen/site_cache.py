@@ -81,9 +81,12 @@ def read(cache: Path, digest: str | None) -> dict[str, bytes] | None:
         with zipfile.ZipFile(path) as archive:
             files = {name: archive.read(name) for name in archive.namelist()}  # read() checks each CRC
     except (zipfile.BadZipFile, OSError, EOFError) as err:
-        log.warning("Rendered-site cache %s is unreadable (%s); rendering again.", path, err)
+        log.info("Repaired cache: rendered-site archive %s is unreadable (%s); rendering again.", path, err)
         return None
-    path.touch()  # most recently used, for pruning
+    try:
+        path.touch()  # most recently used, for pruning
+    except OSError:
+        pass  # only the pruning order suffers; build.generate checked that the cache folder is writable
     return files
 
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +43,15 @@ def checkpoint_path(cfg: Config, name: str) -> Path:
     return cfg.clip_cache / CHECKPOINT_FILES[name]
 
 
+def structure_only(cfg: Config, name: str) -> WeightsPlan:
+    """A model captured only for comparison: its pages show structure, which needs no weights."""
+    return WeightsPlan(name, "random", None, None, cfg.seed)
+
+
 def plan(cfg: Config, name: str) -> WeightsPlan:
     """Decide the weights for `name`; in `pretrained` mode a missing clip-cache file is downloaded (only then)."""
+    if name not in cfg.models:
+        return structure_only(cfg, name)
     path = checkpoint_path(cfg, name)
     if cfg.weights == "random":
         return WeightsPlan(name, "random", None, None, cfg.seed)
@@ -79,23 +88,37 @@ def _pretrained(cfg: Config, name: str, path: Path) -> WeightsPlan:
     return WeightsPlan(name, "pretrained", path, digest, None, official=official)
 
 
-def _memo(path: Path, cache: Path) -> Path:
+def _identity(path: Path) -> dict:
+    """What ties a remembered SHA-256 to one state of the file: where it is, its size and its mtime."""
     stat = path.stat()
+    return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _memo(path: Path, cache: Path) -> Path:
     key = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
-    return cache / "sha256" / f"{key}-{stat.st_size}-{stat.st_mtime_ns}"
+    return cache / "sha256" / f"{key}.json"
 
 
 def _cached_sha256(path: Path, cache: Path) -> str:
-    """SHA-256 of a checkpoint, remembered by (path, size, mtime) so warm builds skip re-hashing."""
+    """SHA-256 of a checkpoint, remembered with its (path, size, mtime) so warm builds skip re-hashing.
+
+    A memo that does not parse, holds no 64-digit hex digest or belongs to another size or mtime is ignored."""
     memo = _memo(path, cache)
-    if memo.is_file():
-        return memo.read_text().strip()
+    try:
+        found = json.loads(memo.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        found = None
+    if (isinstance(found, dict) and found.get("file") == _identity(path)
+            and re.fullmatch(r"[0-9a-f]{64}", str(found.get("sha256")))):
+        return found["sha256"]
+    if found is not None:
+        log.info("Repaired cache: the SHA-256 memo %s no longer matches %s; hashing it again.", memo, path)
     digest = file_sha256(path)
     _remember_sha256(path, cache, digest)
     return digest
 
 
 def _remember_sha256(path: Path, cache: Path, digest: str) -> None:
-    memo = _memo(path, cache)
-    memo.parent.mkdir(parents=True, exist_ok=True)
-    memo.write_text(digest)
+    from gen.cache import write_atomic
+
+    write_atomic(_memo(path, cache), json.dumps({"file": _identity(path), "sha256": digest}).encode())

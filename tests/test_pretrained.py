@@ -322,6 +322,37 @@ def test_wrong_model_names_the_variant_it_is():
         loader.check_arch(derived, archs.KNOWN["ViT-B/32"], "ViT-B/32", Path("/x/rn.pt"))
 
 
+def test_missing_and_unexpected_keys_are_named(tmp_path):
+    """build(): a state dict that lacks a tensor, or carries one CLIP has not, is refused naming both."""
+    state = {k: v.clone() for k, v in tiny_model().state_dict().items()}
+    del state["ln_final.bias"]
+    state["head.weight"] = torch.zeros(2, 2)
+    path = tmp_path / "partial.pt"
+    torch.save(state, path)
+    with pytest.raises(LoadError) as err:
+        loader.load(pretrained(path), TINY_VIT)
+    message = str(err.value)
+    assert message.startswith(f"{str(path)!r} is not a complete CLIP state dict for ViT-B/32:")
+    assert "missing ln_final.bias" in message and "unexpected head.weight" in message
+    assert "torch.save(model.state_dict())" in message and "CLIP_DOCS_WEIGHTS=random" in message and "\n" not in message
+
+
+def test_reshaped_tensor_other_than_a_projection_is_refused(tmp_path):
+    """build(): only projections may change shape in a fine-tune; another tensor of a foreign shape is refused."""
+    state = {k: v.clone() for k, v in tiny_model().state_dict().items()}
+    state["ln_final.bias"] = torch.zeros(TINY_VIT.transformer_width + 1)
+    state["visual.ln_post.bias"] = torch.zeros(TINY_VIT.vision_width + 2)
+    path = tmp_path / "reshaped.pt"
+    torch.save(state, path)
+    with pytest.raises(LoadError) as err:
+        loader.load(pretrained(path), TINY_VIT)
+    message = str(err.value)
+    assert message.startswith(f"{str(path)!r} does not fit the CLIP architecture derived from it")
+    assert "ln_final.bias is [65] in the file, [64] in the model" in message
+    assert "visual.ln_post.bias is [66] in the file, [64] in the model" in message
+    assert "projection-only fine-tuned" in message and "CLIP_DOCS_WEIGHTS=random" in message
+
+
 # ---------------------------------------------------------------- downloading
 
 
@@ -331,9 +362,13 @@ def test_download_verifies_and_renames(tmp_path, monkeypatch):
     calls = []
     serve(monkeypatch, data, calls=calls)
     dest = tmp_path / "clip" / "ViT-B-32.pt"
+    dest.parent.mkdir()
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout)
+    (dest.parent / f".ViT-B-32.pt.{dead}.k1ll3d00.part").write_bytes(data[:100])  # a download killed before
     assert download.fetch("ViT-B/32", dest) == digest
     assert dest.read_bytes() == data
-    assert files_in(dest.parent) == ["ViT-B-32.pt"]
+    assert files_in(dest.parent) == ["ViT-B-32.pt"], "the killed download's temporary file was not swept"
     assert calls == [(download.MODEL_URLS["ViT-B/32"], download.TIMEOUT)] and download.TIMEOUT == 60
 
 
@@ -429,10 +464,33 @@ def test_cache_file_that_is_not_openais_is_flagged(tmp_path, files, caplog):
 def test_cache_file_that_is_openais_is_official(tmp_path, monkeypatch, caplog):
     data = b"pretend these are the weights"
     digest = publish(monkeypatch, "ViT-B/16", data)
-    cfg = cfg_for(tmp_path, "auto")
+    cfg = cfg_for(tmp_path, "auto", models=("ViT-B/16",))
     cfg.clip_cache.mkdir()
     (cfg.clip_cache / "ViT-B-16.pt").write_bytes(data)
     caplog.set_level(logging.WARNING, logger=WEIGHTS_LOG)
     plan = weights.plan(cfg, "ViT-B/16")
     assert (plan.sha256, plan.official, plan.file_name) == (digest, True, "ViT-B-16.pt")
     assert not caplog.records
+
+
+def test_comparison_only_model_needs_no_weights(tmp_path, files, monkeypatch):
+    """pretrained, models [ViT-B/32] with a local checkpoint, compare [RN50]: RN50's pages show structure only,
+    so it is planned without weights and nothing is downloaded (no_network fails the test on any download)."""
+    from gen import build, config
+
+    extra = {"models": ["ViT-B/32"], "compare": ["RN50"], "weights": "pretrained", "prompts": ["a dog"],
+             "checkpoints": {"ViT-B/32": str(files["state_dict"][0])}, "clip_cache": str(tmp_path / "clip-cache"),
+             "cache": str(tmp_path / "cache")}
+    cfg = config.load(extra, base_dir=tmp_path, env={})
+    plans = {name: plan for name, (plan, _, _) in build.targets(cfg).items()}
+    assert plans["ViT-B/32"].mode == "pretrained" and plans["ViT-B/32"].checkpoint == files["state_dict"][0]
+    assert plans["RN50"] == WeightsPlan("RN50", "random", None, None, 0)
+    assert not (tmp_path / "clip-cache").exists()
+
+
+def test_comparison_only_model_is_not_a_fallback_warning(tmp_path, caplog):
+    """auto mode: a comparison-only model without a checkpoint is no reason for the random-weights warning."""
+    caplog.set_level(logging.WARNING, logger=WEIGHTS_LOG)
+    cfg = cfg_for(tmp_path, "auto", models=("ViT-B/32",), compare=("RN50",))
+    assert weights.plan(cfg, "RN50") == WeightsPlan("RN50", "random", None, None, 0)
+    assert caplog.records == []

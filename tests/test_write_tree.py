@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from gen.build import write_tree
+from gen.errors import OutputError
 
 
 def test_replaces_the_folder_whole(tmp_path):
@@ -21,8 +22,9 @@ def test_failure_leaves_the_old_folder(tmp_path):
     out.mkdir()
     (out / "index.md").write_text("previous")
     # "a" is written as a file, so "a/b.md" cannot be: the write fails halfway through
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError) as err:
         write_tree({"a": b"file", "a/b.md": b"under a file"}, out)
+    assert str(out) in str(err.value) and "--out" in str(err.value)
     assert [p.name for p in out.iterdir()] == ["index.md"]
     assert (out / "index.md").read_text() == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "staging folder left behind"

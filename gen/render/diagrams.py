@@ -17,7 +17,7 @@ from gen.errors import GraphvizError
 from gen.snapshot import Snapshot
 
 TIMEOUT_S = 60
-OUTPUT_VERSION = 3  # bump when post-processing of dot's output changes (2: stable PDF dates, 3: one run)
+OUTPUT_VERSION = 4  # bump when post-processing of dot's output changes (2: stable PDF dates, 3: one run, 4: sealed)
 INSTALL_HINT = ("Install Graphviz so that `dot` is on PATH: Debian/Ubuntu `sudo apt-get install graphviz`, "
                 "Fedora `sudo dnf install graphviz`, macOS `brew install graphviz`.")
 
@@ -36,7 +36,8 @@ STYLE = {
 class Dot:
     """Runs Graphviz once per diagram for both SVG and PDF, on a few threads while pages keep rendering.
 
-    Outputs are cached by a hash of the DOT source and `dot -V`."""
+    Outputs are cached by a hash of the DOT source and `dot -V`, sealed with their SHA-256: a damaged one is
+    drawn again, never published."""
 
     FORMATS = ("svg", "pdf")
 
@@ -59,10 +60,13 @@ class Dot:
 
     def start(self, name: str, source: str) -> Future:
         """A future of {"svg": bytes, "pdf": bytes}; already done when the diagram is in the cache."""
+        from gen.cache import read_sealed
+
         paths = self._cached(source)
-        if all(p.is_file() for p in paths.values()):
+        found = {fmt: read_sealed(p) for fmt, p in paths.items()}
+        if all(data is not None for data in found.values()):
             done: Future = Future()
-            done.set_result({fmt: p.read_bytes() for fmt, p in paths.items()})
+            done.set_result(found)
             return done
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="dot")
@@ -77,7 +81,7 @@ class Dot:
             self._pool = None
 
     def _run(self, name: str, source: str, paths: dict[str, Path]) -> dict[str, bytes]:
-        from gen.cache import write_atomic
+        from gen.cache import write_sealed
 
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="clip-docs-dot-") as tmp:
@@ -96,7 +100,7 @@ class Dot:
             data = {fmt: path.read_bytes() for fmt, path in outputs.items()}
         data["pdf"] = _stable_pdf(data["pdf"])
         for fmt, path in paths.items():
-            write_atomic(path, data[fmt])
+            write_sealed(path, data[fmt])
         return data
 
 

@@ -102,7 +102,8 @@ DRAWN_FROM = ("causal_mask", "attention_image", "attention_text", "depth_image",
 
 
 def _drawer(s: Snapshot, cache: Path | None):
-    """Draws a figure, or reads it from `cache` when the same data and the same plotting code drew it before."""
+    """Draws a figure, or reads it from `cache` when the same data and the same plotting code drew it before
+    (and the stored file still matches its SHA-256)."""
     if cache is None:
         return lambda draw: draw(s)
     from gen.cache import version
@@ -114,13 +115,13 @@ def _drawer(s: Snapshot, cache: Path | None):
     key = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]
 
     def drawn(draw) -> bytes:
-        path = cache / f"{draw.__name__}-{key}.svg"
-        if path.is_file():
-            return path.read_bytes()
-        from gen.cache import write_atomic
+        from gen.cache import read_sealed, write_sealed
 
-        data = draw(s)
-        write_atomic(path, data)
+        path = cache / f"{draw.__name__}-{key}.svg"
+        data = read_sealed(path)  # None when absent or damaged
+        if data is None:
+            data = draw(s)
+            write_sealed(path, data)
         return data
     return drawn
 

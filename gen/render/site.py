@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 
 from gen import quoted
-from gen.errors import RenderError
+from gen.errors import ClipDocsError, RenderError
 from gen.render import diagrams as D
 from gen.render import changes as changes_mod
 from gen.render import diff as diff_mod
@@ -43,6 +43,19 @@ def render_template(env: jinja2.Environment, name: str, context: dict) -> str:
         ) from None
     except jinja2.TemplateError as err:
         raise RenderError(f"Template {name} failed for {context.get('page')}: {err}") from None
+    except (ClipDocsError, OSError):  # one clear message already, or made by the caller (a full disk, say)
+        raise
+    except Exception as err:  # a filter or a Snapshot method given a value it cannot take
+        raise RenderError(
+            f"Template {_template_frame(err)} (rendering {name} for {context.get('page')}) failed: "
+            f"{type(err).__name__}: {_one_line(err)}. Fix the expression there (a filter given a value it cannot "
+            f"take?) or the value in the Snapshot."
+        ) from None
+
+
+def _one_line(err: BaseException) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else ""
 
 
 BANNER = re.compile(r"@@clip-weights-banner@@\n(.*?)@@/clip-weights-banner@@\n(\n?)", re.S)
