@@ -95,7 +95,7 @@ def test_comparison_page(built):
     text = built.text("compare/vit-b-32-vs-rn50")
     assert "RN50" in text and "ModifiedResNet" in text
     # a model captured only for comparison may have no weights at all: the page says what it shows
-    assert "RN50 captured with random weights (seed 0); only its structure, shapes and counts appear on this page." in text
+    assert "RN50 was captured with random weights (seed 0); only its structure, shapes and counts appear on this page." in text
 
 
 def test_warm_build_uses_the_cache_without_torch(built):
