@@ -3,8 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export DISABLE_MKDOCS_2_WARNING=true NO_MKDOCS_2_WARNING=1
+# ProperDocs is the maintained MkDocs 1.x; it reads mkdocs.yml unchanged (`mkdocs build` works too).
 if [[ "${1:-build}" == "serve" ]]; then
-  exec .venv/bin/mkdocs serve "${@:2}"
+  exec .venv/bin/properdocs serve -f mkdocs.yml "${@:2}"
 fi
-exec .venv/bin/mkdocs build "${@:2}"
+exec .venv/bin/properdocs build -f mkdocs.yml "${@:2}"

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from gen import config
 
 from golden_compare import ABS_TOL, REL_TOL, compare_json_text, compare_text
 from helpers import (GOLDEN_COMMAND, GOLDENS, REPO, SOURCE_DATE_EPOCH, capture_tiny, env_without_clip_docs, html_text,
-                     normalise, render_tiny, run, tiny_extra)
+                     mkdocs_build, normalise, render_tiny, run, tiny_extra)
 
 
 def pytest_addoption(parser):
@@ -150,25 +149,19 @@ class Built:
         return html_text(self.html(rel))
 
 
-def mkdocs_build(root: Path, *python_flags: str):
-    env = env_without_clip_docs(CLIP_DOCS_WEIGHTS="random", CLIP_DOCS_CACHE=str(root / "cache"))
-    started = time.monotonic()
-    proc = run([*python_flags, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / "mkdocs.yml"),
-                "-d", str(root / "site")], env, timeout=600)
-    return proc, time.monotonic() - started
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Built:
     root = tmp_path_factory.mktemp("integration")
     cold, cold_s = mkdocs_build(root)
-    print(f"cold mkdocs build: {cold_s:.1f} s")
+    print(f"cold properdocs build: {cold_s:.1f} s")
     assert cold.returncode == 0, f"cold build failed:\n{cold.stderr[-6000:]}"
     b = Built(root)
     b.cold_log = cold.stderr
     b.cold_files = sorted(str(p.relative_to(b.site)) for p in b.site.rglob("*.html"))
     warm, warm_s = mkdocs_build(root, "-X", "importtime")
-    print(f"warm mkdocs build: {warm_s:.1f} s")
+    print(f"warm properdocs build: {warm_s:.1f} s")
     assert warm.returncode == 0, f"warm build failed:\n{warm.stderr[-6000:]}"
     b.warm_log = warm.stderr
     return b

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from gen import archs
@@ -162,3 +163,17 @@ def broken_links(site: Path, skip: tuple[str, ...] = ("404.html",)) -> dict[str,
             elif parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in ids_of(target):
                 broken.setdefault("missing anchor", []).append(f"{rel_page} -> {url}")
     return {reason: sorted(set(links)) for reason, links in broken.items()}
+
+
+BANNER_SWITCHES = ("DISABLE_MKDOCS_2_WARNING", "NO_MKDOCS_2_WARNING")  # only plain `mkdocs` needs them
+
+
+def mkdocs_build(root: Path, *python_flags: str, tool: str = "properdocs", site: str = "site"):
+    """A strict build of the default site with `tool` (ProperDocs, as the README's command, or MkDocs)."""
+    env = env_without_clip_docs(CLIP_DOCS_WEIGHTS="random", CLIP_DOCS_CACHE=str(root / "cache"))
+    if tool == "properdocs":
+        env = {k: v for k, v in env.items() if k not in BANNER_SWITCHES}
+    started = time.monotonic()
+    proc = run([*python_flags, "-m", tool, "build", "--strict", "-f", str(REPO / "mkdocs.yml"),
+                "-d", str(root / site)], env, timeout=600)
+    return proc, time.monotonic() - started

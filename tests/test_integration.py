@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, broken_links, code_blocks, env_without_clip_docs, html_text, run, table_rows  # noqa: F401
+from helpers import (REPO, broken_links, code_blocks, env_without_clip_docs, html_text, mkdocs_build,  # noqa: F401
+                     run, table_rows)
 
 pytestmark = pytest.mark.integration
 
@@ -100,7 +101,7 @@ def test_comparison_page(built):
 
 def test_warm_build_uses_the_cache_without_torch(built):
     imported = [line.rsplit("|", 1)[-1].strip() for line in built.warm_log.splitlines() if line.startswith("import time:")]
-    assert "mkdocs" in imported, "-X importtime reported nothing: the check below would be empty"
+    assert {"mkdocs", "properdocs"} & set(imported), "-X importtime reported nothing: the check below would be empty"
     torch_like = [m for m in imported if m.split(".")[0] in ("torch", "clip")]
     assert torch_like == [], f"the warm build imported {torch_like[:5]}"
     assert "Capturing" in built.cold_log and "Capturing" not in built.warm_log
@@ -218,3 +219,28 @@ def test_no_page_shows_raw_markdown(built):
         if RAW_TABLE.search(html.unescape(re.sub(r"<[^>]+>", " ", text))):
             raw.append(str(page.relative_to(built.site)))
     assert raw == [], f"pages showing a raw Markdown table: {raw}"
+
+
+GENERATOR_TAG = re.compile(r'<meta name="generator" content="[^"]*">')
+
+
+def test_mkdocs_builds_the_same_site_and_properdocs_prints_no_banner(built):
+    """The README builds with ProperDocs; `mkdocs build` keeps working and gives the same pages."""
+    for banner in ("MkDocs may break", "end of life", "MkDocs 2"):
+        assert banner not in built.cold_log and banner not in built.warm_log, f"ProperDocs printed {banner!r}"
+    proc, _ = mkdocs_build(built.root, tool="mkdocs", site="site-mkdocs")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    other = built.root / "site-mkdocs"
+    ours = sorted(str(p.relative_to(built.site)) for p in built.site.rglob("*") if p.is_file())
+    theirs = sorted(str(p.relative_to(other)) for p in other.rglob("*") if p.is_file())
+    assert ours == theirs
+    differ = []
+    for rel in ours:
+        if rel.endswith(".gz"):
+            continue  # the compressed sitemap stamps its own time
+        a, b = (built.site / rel).read_bytes(), (other / rel).read_bytes()
+        if rel.endswith(".html"):
+            a, b = (GENERATOR_TAG.sub("", x.decode("utf-8")) for x in (a, b))
+        if a != b:
+            differ.append(rel)
+    assert differ == [], f"pages that differ between ProperDocs and MkDocs: {differ[:5]}"
