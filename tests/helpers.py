@@ -129,7 +129,8 @@ def run(args: list[str], env: dict[str, str], timeout: float = 300) -> subproces
 
 
 def broken_links(site: Path, skip: tuple[str, ...] = ("404.html",)) -> dict[str, list[str]]:
-    """Relative links of a built site (href, src, SVG xlink:href) whose file or anchor does not exist.
+    """Relative links of a built site (href, src, SVG xlink:href) whose file or anchor does not exist, in
+    every HTML page and every SVG file (a diagram opened on its own must not carry page-relative links).
 
     Returns {"page -> link": reason}.  MkDocs' own check does not look inside inline SVG, so this one does.
     """
@@ -143,7 +144,7 @@ def broken_links(site: Path, skip: tuple[str, ...] = ("404.html",)) -> dict[str,
         return ids[page]
 
     broken: dict[str, list[str]] = {}
-    for page in sorted(site.rglob("*.html")):
+    for page in sorted([*site.rglob("*.html"), *site.rglob("*.svg")]):
         rel_page = page.relative_to(site).as_posix()
         if rel_page in skip:
             continue

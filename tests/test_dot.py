@@ -44,3 +44,21 @@ def test_bad_diagram_names_itself_and_caches_nothing(tmp_path):
         job.result()
     dot.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_standalone_svg_links_work_from_the_file_itself(tiny_files):
+    """The downloadable SVG (the 'opens full size' link) is opened on its own: each node's link must lead to
+    a page of the site from the file's own folder, not from the page that shows the diagram inline."""
+    import html
+    import posixpath
+    import re
+
+    checked = 0
+    for path, data in tiny_files.items():
+        if not (path.endswith(".svg") and path[:-4] + ".dot" in tiny_files):
+            continue  # Graphviz diagrams only (plots carry no links)
+        for url in re.findall(r'xlink:href="([^"]*)"', data.decode("utf-8")):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), html.unescape(url).partition("#")[0]))
+            assert target.endswith("index.html") and target[: -len("html")] + "md" in tiny_files, f"{path} -> {url}"
+            checked += 1
+    assert checked > 20

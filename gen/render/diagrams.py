@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import posixpath
 import re
@@ -131,6 +132,24 @@ def file_href(from_md: str, path: str) -> str:
 
 def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def standalone(svg: bytes, page: str, base: str) -> bytes:
+    """The SVG file offered for download: its links, written relative to the page that shows the diagram,
+    rewritten relative to the file itself (figures/<slug>/<name>.svg), to pages' index.html so that they
+    work served or opened from disk."""
+    here = posixpath.dirname(base)
+
+    def fix(m: re.Match) -> str:
+        url = html.unescape(m[2])
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", url) or url.startswith(("/", "#")):
+            return m[0]
+        path, _, fragment = url.partition("#")
+        target = posixpath.normpath(posixpath.join(page_url(page), path or "."))
+        target = posixpath.join(target, "index.html") if not posixpath.splitext(target)[1] else target
+        new = posixpath.relpath(target, here) + (f"#{fragment}" if fragment else "")
+        return f'{m[1]}="{html.escape(new, quote=True)}"'
+    return re.sub(r'((?:xlink:)?href)="([^"]*)"', fix, svg.decode("utf-8")).encode("utf-8")
 
 
 def inline(svg: bytes, prefix: str) -> str:

@@ -109,12 +109,15 @@ def _drawing_mark(base: str, prefix: str) -> str:
     return f"@@clip-drawing {base} {prefix}@@"
 
 
-def inline_drawings(files: dict[str, bytes], drawings: dict) -> None:
-    """Wait for every diagram, store its SVG and PDF, and put the SVG into the pages that show it."""
+def inline_drawings(files: dict[str, bytes], drawings: dict, registry: list[dict]) -> None:
+    """Wait for every diagram, store its SVG (links made relative to the file) and PDF, and put the SVG into
+    the pages that show it (links relative to the page)."""
+    shown_on = {entry["base"]: entry["page"] for entry in registry}
     svgs = {}
     for base, job in drawings.items():
         out = job.result()  # a Graphviz error surfaces here, naming the diagram
-        files[base + ".svg"], files[base + ".pdf"] = out["svg"], out["pdf"]
+        files[base + ".svg"] = D.standalone(out["svg"], shown_on[base], base)
+        files[base + ".pdf"] = out["pdf"]
         svgs[base] = out["svg"]
     for path, data in files.items():
         if path.endswith(".md") and b"@@clip-drawing " in data:
@@ -234,7 +237,7 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
         files.update(inside.files(s, plot_cache))
     files.update(inside.activation_files(full[0], plot_cache))
     if diagrams is not None:
-        inline_drawings(files, drawings)
+        inline_drawings(files, drawings, registry)
         log.info("Graphviz: %d diagrams, %d dot runs, %.2f s", len(registry), diagrams.runs, diagrams.seconds)
     files["SUMMARY.md"] = render_template(env, "SUMMARY.md.j2", {
         **common, "page": "SUMMARY.md", "pages_of": P.model_pages, "comparisons": comparisons,
