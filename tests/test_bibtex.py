@@ -63,3 +63,13 @@ def test_bibtex_accepts_every_entry_without_a_warning(tiny_files, tmp_path):
     assert bib.returncode == 0 and "Warning--" not in log and "error message" not in log, log[-3000:]
     assert run("pdflatex", "-interaction=nonstopmode", "cite.tex").returncode == 0
     assert (tmp_path / "cite.bbl").read_text(encoding="utf-8").count(r"\bibitem") == len(entries(tiny_files))
+
+
+def test_every_page_offers_the_entry_as_ris_too(tiny_files):
+    for path, data in tiny_files.items():
+        if path.endswith(".md") and path != "SUMMARY.md":
+            text = data.decode("utf-8")
+            ris = re.search(r"```text\n\s*TY  - ELEC\n(.*?)\n\s*ER  - ", text, re.S)
+            assert ris, f"{path} has no RIS entry"
+            tags = [line.strip()[:2] for line in ris[1].splitlines()]
+            assert tags == ["AU", "TI", "UR", "PY", "Y2", "N1"], path
