@@ -79,9 +79,12 @@ def test_the_banner_follows_what_a_page_shows(tiny_files, page, banner):
     assert "@@clip-weights-banner@@" not in text
 
 
-def test_site_wide_pages_show_no_banner(tiny_files):
+def test_site_wide_pages_show_no_banner_and_name_no_single_model(tiny_files):
     for page in ("index.md", "models/index.md", "provenance/index.md", "figures/index.md", "linking.md"):
-        assert BANNER not in tiny_files[page].decode("utf-8"), page
+        text = tiny_files[page].decode("utf-8")
+        assert BANNER not in text, page
+        assert "Captured from" not in text and "Built from **tiny-vit** (random weights, seed 0)" in text, page
+    assert "Captured from **tiny-vit**" in tiny_files[f"{SLUG}/attention/index.md"].decode("utf-8")
 
 
 def test_reading_a_statistic_marks_the_page(tiny_snapshot):
