@@ -108,3 +108,12 @@ def test_a_recipe_declaring_a_missing_field_fails_the_capture(tmp_path, monkeypa
     monkeypatch.setattr(run, "RECIPES", tmp_path)
     with pytest.raises(CaptureError, match=r"recipe 'broken' on tiny declares 'probs' as weight-dependent"):
         run.run_chain(["broken"], {}, "tiny")
+
+
+@pytest.mark.parametrize("page,kinds", [
+    ("attention", "attention maps and output differences"), ("activations", "activation norms"),
+    ("parameters", "parameter statistics"), ("embeddings", "tensor values"), ("similarity", "logit scale, similarities and embedding plot"),
+])
+def test_the_banner_names_what_the_page_shows(tiny_files, page, kinds):
+    text = tiny_files[f"{SLUG}/{page}/index.md"].decode("utf-8")
+    assert f"the\n    {kinds} on this page are **not** those of OpenAI's weights" in text

@@ -61,9 +61,10 @@ def _one_line(err: BaseException) -> str:
 BANNER = re.compile(r"@@clip-weights-banner@@\n(.*?)@@/clip-weights-banner@@\n(\n?)", re.S)
 
 
-def with_banner(text: str, shows_weights: bool) -> str:
-    """Keep the weights banner on a page that read a weight-dependent value; drop it from any other."""
-    return BANNER.sub(lambda m: m[1] + m[2] if shows_weights else "", text, count=1)
+def with_banner(text: str, shown: str | None) -> str:
+    """Keep the weights banner, naming the kinds of values `shown`, on a page that read a weight-dependent
+    value; drop it from any other."""
+    return BANNER.sub(lambda m: m[1].replace("@@clip-weights-shown@@", shown) + m[2] if shown else "", text, count=1)
 
 
 class Linker:
@@ -194,7 +195,7 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
                            diagram=DiagramMaker(s, page.path, diagrams, files, registry, drawings))
         text = render_template(env, page.template, context)
         shows_weights[page.path] = [what for _, what in reads.seen]
-        files[page.path] = with_banner(text, bool(reads.seen)).encode("utf-8")
+        files[page.path] = with_banner(text, tracking.describe(reads) if reads.seen else None).encode("utf-8")
 
     checks = {s.model.name: quoted.check_logit_scale(s.model.name, s.weights.mode, s.weights.official,
                                                      s.recipe("projections").result["logit_scale"])

@@ -107,6 +107,35 @@ class TrackedSnapshot:
         return ""
 
 
+# what a reader calls each kind of weight-dependent value. A key ending in "." matches a recipe's fields, a dotted
+# key one field, a bare key a parameter field or a field of any recipe. The first matching kind wins.
+KINDS = [
+    (("printed", "embeddings.stdout", "projections.stdout"), "tensor values"),
+    (("mean", "std", "min", "max"), "parameter statistics"),
+    (("logit_scale", "logit_scale_exp", "logits.scale"), "logit scale"),
+    (("logits.",), "similarities"),
+    (("attention_image.", "attention_text."), "attention maps"),
+    (("depth_image.", "depth_text."), "activation norms"),
+    (("causal_mask.",), "output differences"),
+    (("pca.",), "embedding plot"),
+]
+
+
+def _matches(key: str, what: str) -> bool:
+    if key.endswith("."):
+        return what.startswith(key)
+    return what == key if "." in key else what.endswith("." + key)
+
+
+def describe(reads: Reads) -> str:
+    """'tensor values, parameter statistics and attention maps': the kinds of weight-dependent values read."""
+    found = set()
+    for _, what in reads.seen:
+        found.add(next((kind for keys, kind in KINDS if any(_matches(k, what) for k in keys)), "other values"))
+    ordered = [kind for _, kind in KINDS if kind in found] + (["other values"] if "other values" in found else [])
+    return ordered[0] if len(ordered) == 1 else ", ".join(ordered[:-1]) + " and " + ordered[-1]
+
+
 def track(value, reads: Reads):
     """Wrap a Snapshot (or a list of them) for a template; anything else passes through."""
     if isinstance(value, Snapshot):
