@@ -230,7 +230,7 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
     emit(P.Page("changes/index.md", "changes.md.j2", "What changed"), full[0], {"changes": changes})
     emit(P.Page("provenance/index.md", "provenance.md.j2", "Provenance"), full[0])
     emit(P.Page("figures/index.md", "figures.md.j2", "Figures"), full[0], {"figures": registry})
-    emit(P.Page("linking.md", "linking.md.j2", "Linking from a thesis"), full[0])
+    emit(P.Page("linking.md", "linking.md.j2", "Linking from a thesis"), full[0], {"pages_of": P.model_pages})
     if figures_ready is not None:
         figures_ready()  # plots drawn by another process are in the plot cache from here on
     plot_cache = cache / "plots" if cache is not None else None
