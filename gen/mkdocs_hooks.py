@@ -81,8 +81,12 @@ def on_pre_build(config, **kwargs) -> None:
 NAV_URLS: list[str] = []
 
 
+@event_priority(-100)  # after literate-nav has read the navigation from SUMMARY.md
 def on_nav(nav, config, files, **kwargs):
     NAV_URLS[:] = [page.file.url for page in nav.pages]
+    summary = files.get_file_from_path("SUMMARY.md")
+    if summary is not None:
+        files.remove(summary)  # the navigation's source, not a page for readers
     return nav
 
 

@@ -244,3 +244,10 @@ def test_mkdocs_builds_the_same_site_and_properdocs_prints_no_banner(built):
         if a != b:
             differ.append(rel)
     assert differ == [], f"pages that differ between ProperDocs and MkDocs: {differ[:5]}"
+
+
+def test_the_navigation_source_is_not_a_page(built):
+    """SUMMARY.md feeds the navigation; its old address only redirects home."""
+    summary = built.site / "SUMMARY" / "index.html"
+    assert summary.is_file() and "Understanding CLIP" not in summary.read_text(encoding="utf-8")
+    assert 'url=../' in summary.read_text(encoding="utf-8")
