@@ -251,3 +251,20 @@ def test_the_navigation_source_is_not_a_page(built):
     summary = built.site / "SUMMARY" / "index.html"
     assert summary.is_file() and "Understanding CLIP" not in summary.read_text(encoding="utf-8")
     assert 'url=../' in summary.read_text(encoding="utf-8")
+
+
+SECTION = re.compile(r'<div class="md-nav__link md-nav__container">\s*<a href="([^"]*)"[^>]*>\s*<span class="md-ellipsis">\s*(.*?)\s*</span>', re.S)
+
+
+def test_a_section_heading_opens_a_page_of_its_own_title(built):
+    """A navigation section that is a link opens its own overview page, never another page under its name."""
+    home = built.html("")
+    sections = SECTION.findall(home)
+    assert len(sections) >= 3, "no linked sections found in the navigation"
+    wrong = {}
+    for href, label in sections:
+        heading = re.search(r"<h1[^>]*>(.*?)</h1>", (built.site / href / "index.html").read_text(encoding="utf-8"), re.S)
+        title = html_text(heading[1]).replace("¶", "").strip() if heading else ""
+        if title != html_text(label):
+            wrong[html_text(label)] = title
+    assert wrong == {}, f"section headings that open another page: {wrong}"

@@ -208,7 +208,7 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
     emit(P.Page("index.md", "home.md.j2", "Home"), full[0])
     if catalog is not None:
         files.update(tables.files("tables", "models", tables.catalog_table(catalog), "tab:clip-models"))
-    emit(P.Page("models/index.md", "models_index.md.j2", "All variants"), full[0])
+    emit(P.Page("models/index.md", "models_index.md.j2", "Models"), full[0])
     vit = next((x for x in everyone if x.model.kind == "vit"), None)
     rn = next((x for x in everyone if x.model.kind == "resnet"), None)
     comparisons = []
@@ -225,6 +225,8 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
             continue
         emit(P.Page(path, "diff.md.j2", f"{a} vs {b}"), full[0], {"d": diff_mod.diff(ea, eb)})
         comparisons.append((f"{a} vs {b}", path))
+    if comparisons:
+        emit(P.Page("compare/index.md", "compare_index.md.j2", "Compare"), full[0], {"comparisons": comparisons})
     emit(P.Page("concepts/quickgelu/index.md", "activations.md.j2", "QuickGELU vs GELU"), full[0])
     changes = [changes_mod.compare(old, snapshots[name], label) for name, (old, label) in (baselines or {}).items()]
     emit(P.Page("changes/index.md", "changes.md.j2", "What changed"), full[0], {"changes": changes})
