@@ -8,6 +8,8 @@ from pathlib import Path
 
 import jinja2
 
+from gen.render.tables import latex_escape
+
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
@@ -80,15 +82,6 @@ def source_line(s, cls: str, needle: str) -> str:
                       f"the clip package changed: update the template that quotes it")
 
 
-_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
-
-
-def bibtex(text: str) -> str:
-    """Text safe inside a braced BibTeX field: TeX's special characters escaped, in one pass."""
-    return re.sub(r"[\\&%$#_{}~^]", lambda m: _TEX_SPECIAL[m[0]], str(text))
-
-
 def relative(from_page: str, to_page: str, fragment: str | None = None) -> str:
     """Markdown link from one generated .md file to another, relative so sub-path hosting works."""
     target = posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
@@ -137,11 +130,12 @@ def make_env(compiled: Path | None = None) -> jinja2.Environment:
         comment_end_string="##}",
     )
     env.filters.update(num=num, shape=shape, access=access, anchor=anchor, pct=pct, sci=sci, bound=bound,
-                       fixed=fixed, indent_by=indent, fence=fence, ln=ln, bibtex=bibtex)
+                       fixed=fixed, indent_by=indent, fence=fence, ln=ln, bibtex=latex_escape)
     env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
     from gen.quoted import quoted
+    from gen.render.diagrams import FORWARD_STEP
     from gen.render.inside import figure_recipes
 
     env.globals.update(link=link, file_link=file_link, access=access, anchor=anchor, fence=fence, quoted=quoted,
-                       source_line=source_line, figure_recipes=figure_recipes)
+                       source_line=source_line, figure_recipes=figure_recipes, FORWARD_STEP=FORWARD_STEP)
     return env

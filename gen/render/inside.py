@@ -97,8 +97,7 @@ def figure_recipes(name: str) -> tuple[str, ...]:
     return FIGURE_RECIPES[name]
 
 
-DRAWN_FROM = ("causal_mask", "attention_image", "attention_text", "depth_image", "depth_text", "preprocessing",
-              "image_grid", "pca", "activations")
+DRAWN_FROM = tuple(dict.fromkeys(name for names in FIGURE_RECIPES.values() for name in names))
 
 
 def _drawer(s: Snapshot, cache: Path | None):
