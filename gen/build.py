@@ -10,7 +10,7 @@ from pathlib import Path
 from gen import cache, folders, weights
 from gen.config import Config
 from gen.errors import CacheError, OutputError, os_error
-from gen.render import diagrams
+from gen.render import dot as graphviz_dot
 from gen.snapshot import Snapshot
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
@@ -126,7 +126,7 @@ def generate(cfg: Config) -> dict[str, bytes]:
 
     started = time.monotonic()
     preflight(cfg)
-    dot = diagrams.Dot(cfg.cache / "figures")  # fails at once, saying how to install Graphviz
+    dot = graphviz_dot.Dot(cfg.cache / "figures")  # fails at once, saying how to install Graphviz
     generator = generator_version()
     wanted = targets(cfg)
     inputs = [path for _, _, path in wanted.values()] + [cache.catalog_path(cfg)]

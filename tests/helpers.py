@@ -63,7 +63,7 @@ def render_tiny(cfg, snapshot: Snapshot) -> dict[str, bytes]:
     import gen.capture
     from gen import build
     from gen.capture_facts import generator_version
-    from gen.render.diagrams import Dot
+    from gen.render.dot import Dot
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(gen.capture, "take_snapshot", lambda plan, cfg, scope="full", arch=None: snapshot)

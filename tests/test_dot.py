@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from gen.errors import GraphvizError
-from gen.render.diagrams import Dot, Graph
+from gen.render.diagrams import Graph
+from gen.render.dot import Dot
 
 
 def small(name: str) -> str:

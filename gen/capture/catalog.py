@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 
 import torch
-from torch import nn
 
 from gen import archs
 from gen.capture.modules import forward_with_records

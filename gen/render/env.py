@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import math
-import posixpath
 import re
 from pathlib import Path
 
 import jinja2
 
+from gen.render.urls import file_href, page_url, relative
 from gen.render.tables import latex_escape
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -63,6 +63,16 @@ def bound(value: float) -> str:
     return f"below {NOISE_BOUND}" if abs(value) < float(NOISE_BOUND) else sci(value, 2)
 
 
+def step_of(steps: list, module: str) -> dict:
+    """The recorded forward step that ran `module` (a module or parameter path): templates name steps, never count them."""
+    from gen.errors import RenderError
+
+    for st in steps:
+        if st.get("module") == module:
+            return st
+    raise RenderError(f"no recorded forward step ran {module!r}; the steps ran {[st.get('module') for st in steps]}")
+
+
 def fixed(value: float, digits: int = 4) -> str:
     return f"{value:.{digits}f}"
 
@@ -80,12 +90,6 @@ def source_line(s, cls: str, needle: str) -> str:
             return line.strip()
     raise RenderError(f"the captured source of {cls} in {s.model.name} has no line with {needle!r}; "
                       f"the clip package changed: update the template that quotes it")
-
-
-def relative(from_page: str, to_page: str, fragment: str | None = None) -> str:
-    """Markdown link from one generated .md file to another, relative so sub-path hosting works."""
-    target = posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
-    return target + (f"#{fragment}" if fragment else "")
 
 
 def indent(text: str, width: int = 4) -> str:
@@ -108,8 +112,6 @@ def link(ctx, to_page: str, fragment: str | None = None) -> str:
 @jinja2.pass_context
 def file_link(ctx, path: str) -> str:
     """For raw HTML `<a href>` to a file of the site (not validated by MkDocs, repaired on the print page)."""
-    from gen.render.diagrams import file_href
-
     return file_href(ctx["page"], path)
 
 
@@ -130,7 +132,8 @@ def make_env(compiled: Path | None = None) -> jinja2.Environment:
         comment_end_string="##}",
     )
     env.filters.update(num=num, shape=shape, access=access, anchor=anchor, pct=pct, sci=sci, bound=bound,
-                       fixed=fixed, indent_by=indent, fence=fence, ln=ln, bibtex=latex_escape)
+                       fixed=fixed, indent_by=indent, fence=fence, ln=ln, bibtex=latex_escape,
+                       page_url=page_url, step_of=step_of)
     env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
     from gen.quoted import quoted
     from gen.render.diagrams import FORWARD_STEP

@@ -8,10 +8,13 @@ from gen.snapshot import Snapshot
 
 @dataclass(frozen=True)
 class Page:
+    """One entry of the page registry: navigation, the Linking and Figures pages and the print page come from it."""
     path: str                   # "models/vit-b-32/visual/index.md"
-    template: str               # "visual_vit.md.j2"
-    title: str                  # navigation title
-    context: dict = field(default_factory=dict, compare=False)
+    template: str | None        # "visual_vit.md.j2"; None for a page written by hand under docs/
+    title: str                  # navigation title, and the page's heading
+    parent: str | None = None   # the page it sits under in the navigation; None at the top level
+    model: str | None = None    # the model the page is about; None for a site-wide page
+    context: dict = field(default_factory=dict, compare=False)  # what its template gets besides the model
 
 
 def model_dir(s: Snapshot) -> str:
@@ -59,59 +62,92 @@ def parameters_page(s: Snapshot) -> str:
 
 
 def model_pages(s: Snapshot) -> list[Page]:
-    base = model_dir(s)
-    arch = s.model.arch
-    out = [Page(f"{base}/index.md", "model.md.j2", s.model.name)]
-    out += vit_pages(s) if s.model.kind == "vit" else resnet_pages(s)
+    """Every page of one model, in navigation order (a page comes after its parent)."""
+    base, name = model_dir(s), s.model.name
+    vit = s.model.kind == "vit"
+
+    def page(rel: str, template: str, title: str, parent: str | None = "", **context) -> Page:
+        path = f"{base}/{rel}index.md"
+        up = "models/index.md" if parent is None else f"{base}/{parent}index.md"
+        return Page(path, template, title, up, name, context)
+
+    out = [page("", "model.md.j2", name, None),
+           page("visual/", "visual_vit.md.j2" if vit else "visual_resnet.md.j2", "Image encoder"),
+           page("preprocessing/", "preprocessing.md.j2",
+                "Preprocessing & patches" if vit else "Preprocessing & feature grid", "visual/")]
+    out += vit_pages(s, page) if vit else resnet_pages(s, page)
+    out += [page("text/", "text.md.j2", "Text encoder"),
+            page("tokenizer/", "tokenizer.md.j2", "Tokenizer", "text/"),
+            page("transformer/", "transformer.md.j2", "Text transformer", "text/", tower="text", prefix="transformer")]
+    out += [page(f"transformer/resblocks/{i}/", "block.md.j2", f"Text block {i}", "transformer/",
+                 tower="text", prefix="transformer", index=i) for i in range(s.model.arch.transformer_layers)]
     out += [
-        Page(f"{base}/text/index.md", "text.md.j2", "Text encoder"),
-        Page(f"{base}/transformer/index.md", "transformer.md.j2", "Text transformer",
-             {"tower": "text", "prefix": "transformer"}),
-    ]
-    for i in range(arch.transformer_layers):
-        out.append(Page(f"{base}/transformer/resblocks/{i}/index.md", "block.md.j2", f"Text block {i}",
-                        {"tower": "text", "prefix": "transformer", "index": i}))
-    out += [
-        Page(f"{base}/embeddings/index.md", "embeddings.md.j2", "Token & positional embeddings"),
-        Page(f"{base}/projections/index.md", "projections.md.j2", "Projections & scale"),
-        Page(f"{base}/parameters/index.md", "parameters.md.j2", "Parameter ledger"),
-        Page(f"{base}/forward/index.md", "forward.md.j2", "Forward pass"),
-        Page(f"{base}/similarity/index.md", "similarity.md.j2", "Similarity & logit scale"),
-        Page(f"{base}/fine-tuning/index.md", "fine_tuning.md.j2", "Freezing & replacing"),
-        Page(f"{base}/vision-vs-text/index.md", "vision_vs_text.md.j2",
-             "Vision vs text transformer" if s.model.kind == "vit" else "Image vs text encoder"),
-        # inside the computation, from a real run (sits under the encoders in the navigation)
-        Page(f"{base}/preprocessing/index.md", "preprocessing.md.j2",
-             "Preprocessing & patches" if s.model.kind == "vit" else "Preprocessing & feature grid"),
-        Page(f"{base}/tokenizer/index.md", "tokenizer.md.j2", "Tokenizer"),
-        Page(f"{base}/attention/index.md", "attention.md.j2", "Attention maps"),
-        Page(f"{base}/activations/index.md", "depth.md.j2", "Activations through depth"),
+        page("embeddings/", "embeddings.md.j2", "Token & positional embeddings", "text/"),
+        page("projections/", "projections.md.j2", "Projections & scale"),
+        page("parameters/", "parameters.md.j2", "Parameter ledger"),
+        page("forward/", "forward.md.j2", "Forward pass"),
+        page("similarity/", "similarity.md.j2", "Similarity & logit scale"),
+        page("fine-tuning/", "fine_tuning.md.j2", "Freezing & replacing"),
+        page("vision-vs-text/", "vision_vs_text.md.j2",
+             "Vision vs text transformer" if vit else "Image vs text encoder"),
+        page("attention/", "attention.md.j2", "Attention maps"),
+        page("activations/", "depth.md.j2", "Activations through depth"),
     ]
     return out
 
 
-def vit_pages(s: Snapshot) -> list[Page]:
-    base = model_dir(s)
-    out = [
-        Page(f"{base}/visual/index.md", "visual_vit.md.j2", "Image encoder"),
-        Page(f"{base}/visual/transformer/index.md", "transformer.md.j2", "Image transformer",
-             {"tower": "visual", "prefix": "visual.transformer"}),
-    ]
-    for i in range(s.model.arch.vision_layers):
-        out.append(Page(f"{base}/visual/transformer/resblocks/{i}/index.md", "block.md.j2", f"Image block {i}",
-                        {"tower": "visual", "prefix": "visual.transformer", "index": i}))
+def vit_pages(s: Snapshot, page) -> list[Page]:
+    out = [page("visual/transformer/", "transformer.md.j2", "Image transformer", "visual/",
+                tower="visual", prefix="visual.transformer")]
+    out += [page(f"visual/transformer/resblocks/{i}/", "block.md.j2", f"Image block {i}", "visual/transformer/",
+                 tower="visual", prefix="visual.transformer", index=i) for i in range(s.model.arch.vision_layers)]
     return out
 
 
-def resnet_pages(s: Snapshot) -> list[Page]:
-    base = model_dir(s)
-    out = [Page(f"{base}/visual/index.md", "visual_resnet.md.j2", "Image encoder")]
+def resnet_pages(s: Snapshot, page) -> list[Page]:
+    out = []
     for stage, blocks in enumerate(s.model.arch.vision_layers, start=1):
         prefix = f"visual.layer{stage}"
-        out.append(Page(f"{base}/visual/layer{stage}/index.md", "stage.md.j2", f"Stage layer{stage}",
-                        {"prefix": prefix, "stage": stage}))
-        for j in range(blocks):
-            out.append(Page(f"{base}/visual/layer{stage}/{j}/index.md", "bottleneck.md.j2", f"layer{stage}.{j}",
-                            {"prefix": prefix, "stage": stage, "index": j}))
-    out.append(Page(f"{base}/visual/attnpool/index.md", "attnpool.md.j2", "Attention pooling"))
+        out.append(page(f"visual/layer{stage}/", "stage.md.j2", f"Stage layer{stage}", "visual/",
+                        prefix=prefix, stage=stage))
+        out += [page(f"visual/layer{stage}/{j}/", "bottleneck.md.j2", f"layer{stage}.{j}", f"visual/layer{stage}/",
+                     prefix=prefix, stage=stage, index=j) for j in range(blocks)]
+    out.append(page("visual/attnpool/", "attnpool.md.j2", "Attention pooling", "visual/"))
     return out
+
+
+def site_pages(full: list[Snapshot], comparisons: list[Page]) -> list[Page]:
+    """The page registry: every page of the site, in navigation order.  No other list of pages exists."""
+    concepts = "concepts/index.md"
+    out = [
+        Page("index.md", "home.md.j2", "Home"),
+        Page(concepts, None, "Concepts"),
+        Page("concepts/transformer-layer.md", None, "What a transformer layer is", concepts),
+        Page("concepts/attention.md", None, "Attention", concepts),
+        Page("concepts/quickgelu/index.md", "activations.md.j2", "QuickGELU vs GELU", concepts, full[0].model.name),
+        Page("concepts/glossary.md", None, "Glossary", concepts),
+        Page("models/index.md", "models_index.md.j2", "Models"),
+    ]
+    for s in full:
+        out += model_pages(s)
+    if comparisons:
+        out.append(Page("compare/index.md", "compare_index.md.j2", "Compare", context={"comparisons": comparisons}))
+        out += comparisons
+    out += [
+        Page("figures/index.md", "figures.md.j2", "Figures"),
+        Page("provenance/index.md", "provenance.md.j2", "Provenance"),
+        Page("changes/index.md", "changes.md.j2", "What changed"),
+        Page("linking.md", "linking.md.j2", "Linking from a thesis"),
+    ]
+    return out
+
+
+def topic_pages(s: Snapshot, pages: list[Page]) -> list[Page]:
+    """A model's pages that are not about one module (the forward pass, the ledger, ...)."""
+    about_modules = set(module_pages(s).values())
+    return [p for p in pages if p.path.startswith(model_dir(s) + "/") and p.path not in about_modules]
+
+
+def site_wide(pages: list[Page]) -> list[Page]:
+    """The pages outside every model's folder, the home page aside."""
+    return [p for p in pages if p.path != "index.md" and not (p.path.startswith("models/") and p.path.count("/") > 1)]

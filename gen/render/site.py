@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -14,10 +14,11 @@ from gen.errors import ClipDocsError, RenderError
 from gen.render import diagrams as D
 from gen.render import changes as changes_mod
 from gen.render import diff as diff_mod
-from gen.render import inside
+from gen.render import inside, nav
 from gen.render import pages as P
 from gen.render import tables, tracking
-from gen.render.env import make_env, relative
+from gen.render.env import make_env
+from gen.render.urls import file_href, relative
 from gen.snapshot import Snapshot
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
@@ -158,11 +159,39 @@ class DiagramMaker:
             self.registry.append({"model": self.s.model.name, "name": name, "base": base, "caption": caption,
                                   "page": self.page})
         # raw HTML links, so that the print page's plugin leaves them to gen.print_page
-        downloads = " · ".join(f'<a href="{D.file_href(self.page, base + "." + fmt)}">{fmt.upper()}</a>'
+        downloads = " · ".join(f'<a href="{file_href(self.page, base + "." + fmt)}">{fmt.upper()}</a>'
                                for fmt in ("svg", "pdf", "dot"))
         return (f'<figure class="clip-diagram" id="figure-{name.replace(".", "-")}">\n<div class="clip-diagram-svg">\n'
                 f"{_drawing_mark(base, 'dg-' + name.replace('.', '-'))}\n</div>\n<figcaption>{caption}</figcaption>\n</figure>\n\n"
                 f"Figure `{base}`: {downloads} (the SVG link opens it full size)\n")
+
+
+@dataclass
+class Rendered:
+    """What rendering made: the files, and for each registry page what it read and showed."""
+    files: dict[str, bytes]
+    pages: list[dict]
+
+
+def comparison_pages(everyone: list[Snapshot], catalog, diffs) -> list[P.Page]:
+    """The Compare section: a ViT against a ResNet, and each configured pair of variants module by module."""
+    vit = next((x for x in everyone if x.model.kind == "vit"), None)
+    rn = next((x for x in everyone if x.model.kind == "resnet"), None)
+    out = []
+    if vit and rn:
+        d = diff_mod.diff(catalog.entry(vit.model.name), catalog.entry(rn.model.name)) if catalog else None
+        out.append(P.Page(f"compare/{vit.model.slug}-vs-{rn.model.slug}/index.md", "compare_vit_resnet.md.j2",
+                          f"{vit.model.name} vs {rn.model.name}", "compare/index.md", vit.model.name,
+                          {"vit": vit, "rn": rn, "d": d}))
+    for a, b in (diffs or []) if catalog else []:
+        ea, eb = catalog.entry(a), catalog.entry(b)
+        path = f"compare/{ea.slug}-vs-{eb.slug}/index.md"
+        if all(path != q.path for q in out):
+            out.append(P.Page(path, "diff.md.j2", f"{a} vs {b}", "compare/index.md", None, {"d": diff_mod.diff(ea, eb)}))
+    return out
+
+
+LAST = ("figures/index.md", "linking.md")  # pages about the other pages: rendered once those are done
 
 
 def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[str],
@@ -172,67 +201,69 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
     """`cache`, if given, is a folder that keeps drawn plots and compiled templates between builds.
     `figures_ready`, if given, is called once the pages are rendered and before the plots are drawn:
     a build whose plots are being drawn in another process waits there."""
+    return render(snapshots, documented, compared, diagrams, catalog, diffs, baselines, site_url, cache,
+                  figures_ready).files
+
+
+def render(snapshots: dict[str, Snapshot], documented: list[str], compared: list[str],
+           diagrams=None, catalog=None, diffs: list[list[str]] | None = None,
+           baselines: dict | None = None, site_url: str = "", cache: Path | None = None,
+           figures_ready=None) -> Rendered:
+    """Every page of the registry rendered, with its figures and tables, and the navigation made from it."""
     env = make_env(cache / "templates" if cache is not None else None)
     files: dict[str, bytes] = {}
     full = [snapshots[name] for name in documented]
     others = [snapshots[name] for name in compared if name in snapshots]
     everyone = full + [o for o in others if o.model.name not in documented]
+    by_name = {x.model.name: x for x in everyone}
+    comparisons = comparison_pages(everyone, catalog, diffs)
+    registry = P.site_pages(full, comparisons)
     common = {"documented": full, "everyone": everyone, "catalog": catalog, "site_url": site_url,
-              "documented_names": [d.model.name for d in full]}
-    registry: list[dict] = []
+              "documented_names": [d.model.name for d in full], "prov": full[0].provenance}
+    figures: list[dict] = []
     drawings: dict = {}
-    shows_weights: dict[str, list[str]] = {}  # page -> the weight-dependent values it read
-
-    def emit(page: P.Page, s: Snapshot | None, extra: dict | None = None) -> None:
-        reads = tracking.Reads()
-        context = {key: tracking.track(value, reads) for key, value in {**common, **page.context, **(extra or {})}.items()}
-        context.update(page=page.path, title=page.title)
-        if s is not None:
-            context.update(s=tracking.TrackedSnapshot(s, reads), model=s.model, arch=s.model.arch, weights=s.weights,
-                           prov=s.provenance,
-                           logit_check=checks.get(s.model.name),
-                           to=Linker(s, page.path), module_pages=P.module_pages(s),
-                           diagram=DiagramMaker(s, page.path, diagrams, files, registry, drawings))
-        text = render_template(env, page.template, context)
-        shows_weights[page.path] = [what for _, what in reads.seen]
-        files[page.path] = with_banner(text, tracking.describe(reads) if reads.seen else None).encode("utf-8")
-
+    records: dict[str, dict] = {}
     checks = {s.model.name: quoted.check_logit_scale(s.model.name, s.weights.mode, s.weights.official,
                                                      s.recipe("projections").result["logit_scale"])
               for s in full if "projections" in s.recipes}
+    changes = [changes_mod.compare(old, snapshots[name], label) for name, (old, label) in (baselines or {}).items()]
+    site_wide = {
+        "index.md": lambda: {"featured": full[0], "diagram": DiagramMaker(full[0], "index.md", diagrams, files,
+                                                                           figures, drawings)},
+        "changes/index.md": lambda: {"changes": changes},
+        "figures/index.md": lambda: {"figures": _in_page_order(figures, registry)},
+        "linking.md": lambda: {"example": full[0], "registry": registry, "topic_pages": P.topic_pages,
+                               "site_wide": P.site_wide},
+    }
+
+    def emit(page: P.Page) -> None:
+        reads = tracking.Reads()
+        extra = site_wide[page.path]() if page.path in site_wide else {}
+        context = {key: tracking.track(value, reads) for key, value in {**common, **page.context, **extra}.items()}
+        context.update(page=page.path, title=page.title)
+        s = by_name[page.model] if page.model else None
+        if s is not None:
+            context.update(s=tracking.TrackedSnapshot(s, reads), model=s.model, arch=s.model.arch, weights=s.weights,
+                           prov=s.provenance, logit_check=checks.get(s.model.name),
+                           to=Linker(s, page.path), module_pages=P.module_pages(s),
+                           diagram=DiagramMaker(s, page.path, diagrams, files, figures, drawings))
+        text = render_template(env, page.template, context)
+        files[page.path] = with_banner(text, tracking.describe(reads) if reads.seen else None).encode("utf-8")
+        records[page.path] = {"path": page.path, "title": page.title, "parent": page.parent, "model": page.model,
+                              "template": page.template, "reads": sorted(reads.data),
+                              "weight_dependent": [what for _, what in reads.seen]}
+
     for s in full:
         for name, table in tables.model_tables(s).items():
             files.update(tables.files(f"tables/{s.model.slug}", name, table, f"tab:clip-{s.model.slug}-{name}"))
-        for page in P.model_pages(s):
-            emit(page, s)
-    emit(P.Page("index.md", "home.md.j2", "Home"), full[0])
     if catalog is not None:
         files.update(tables.files("tables", "models", tables.catalog_table(catalog), "tab:clip-models"))
-    emit(P.Page("models/index.md", "models_index.md.j2", "Models"), full[0])
-    vit = next((x for x in everyone if x.model.kind == "vit"), None)
-    rn = next((x for x in everyone if x.model.kind == "resnet"), None)
-    comparisons = []
-    if vit and rn:
-        path = f"compare/{vit.model.slug}-vs-{rn.model.slug}/index.md"
-        d = diff_mod.diff(catalog.entry(vit.model.name), catalog.entry(rn.model.name)) if catalog else None
-        emit(P.Page(path, "compare_vit_resnet.md.j2", f"{vit.model.name} vs {rn.model.name}"), vit,
-             {"vit": vit, "rn": rn, "d": d})
-        comparisons.append((f"{vit.model.name} vs {rn.model.name}", path))
-    for a, b in (diffs or []) if catalog else []:
-        ea, eb = catalog.entry(a), catalog.entry(b)
-        path = f"compare/{ea.slug}-vs-{eb.slug}/index.md"
-        if any(path == p for _, p in comparisons):
-            continue
-        emit(P.Page(path, "diff.md.j2", f"{a} vs {b}"), full[0], {"d": diff_mod.diff(ea, eb)})
-        comparisons.append((f"{a} vs {b}", path))
-    if comparisons:
-        emit(P.Page("compare/index.md", "compare_index.md.j2", "Compare"), full[0], {"comparisons": comparisons})
-    emit(P.Page("concepts/quickgelu/index.md", "activations.md.j2", "QuickGELU vs GELU"), full[0])
-    changes = [changes_mod.compare(old, snapshots[name], label) for name, (old, label) in (baselines or {}).items()]
-    emit(P.Page("changes/index.md", "changes.md.j2", "What changed"), full[0], {"changes": changes})
-    emit(P.Page("provenance/index.md", "provenance.md.j2", "Provenance"), full[0])
-    emit(P.Page("figures/index.md", "figures.md.j2", "Figures"), full[0], {"figures": registry})
-    emit(P.Page("linking.md", "linking.md.j2", "Linking from a thesis"), full[0], {"pages_of": P.model_pages})
+    for page in registry:
+        if page.template is not None and page.path not in LAST:
+            emit(page)
+    for page in registry:
+        if page.path in LAST:
+            emit(page)
     if figures_ready is not None:
         figures_ready()  # plots drawn by another process are in the plot cache from here on
     plot_cache = cache / "plots" if cache is not None else None
@@ -240,9 +271,18 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
         files.update(inside.files(s, plot_cache))
     files.update(inside.activation_files(full[0], plot_cache))
     if diagrams is not None:
-        inline_drawings(files, drawings, registry)
-        log.info("Graphviz: %d diagrams, %d dot runs, %.2f s", len(registry), diagrams.runs, diagrams.seconds)
-    files["SUMMARY.md"] = render_template(env, "SUMMARY.md.j2", {
-        **common, "page": "SUMMARY.md", "pages_of": P.model_pages, "comparisons": comparisons,
-    }).encode("utf-8")
-    return dict(sorted(files.items()))
+        inline_drawings(files, drawings, figures)
+        log.info("Graphviz: %d diagrams, %d dot runs, %.2f s", len(figures), diagrams.runs, diagrams.seconds)
+    files["SUMMARY.md"] = nav.summary(registry).encode("utf-8")
+    for f in figures:
+        records[f["page"]].setdefault("figures", []).append(f["base"])
+    pages = [records.get(p.path, {"path": p.path, "title": p.title, "parent": p.parent, "model": None,
+                                  "template": None, "reads": [], "weight_dependent": []}) for p in registry]
+    return Rendered(dict(sorted(files.items())), pages)
+
+
+def _in_page_order(figures: list[dict], registry: list[P.Page]) -> list[dict]:
+    """Figures in navigation order of the pages that show them, each named by its page's title."""
+    order = {p.path: i for i, p in enumerate(registry)}
+    named = {p.path: p.title if p.model in (None, p.title) else f"{p.title} ({p.model})" for p in registry}
+    return [{**f, "shown_on": named[f["page"]]} for f in sorted(figures, key=lambda f: order[f["page"]])]

@@ -10,10 +10,12 @@ from gen.snapshot import PARAM_WEIGHT_FIELDS, ParamRecord, Recipe, Snapshot
 
 
 class Reads:
-    """What one page read that depends on the weights: (model, what) pairs, in reading order."""
+    """What one page read: every part of a Snapshot (`data`), and the weight-dependent values among them
+    (`seen`: (model, what) pairs, in reading order)."""
 
     def __init__(self):
         self.seen: list[tuple[str, str]] = []
+        self.data: set[str] = set()  # "ViT-B/32: recipes.logits", "ViT-B/32: parameters", ...
 
     def note(self, model: str, what: str) -> None:
         if (model, what) not in self.seen:
@@ -82,25 +84,34 @@ class TrackedSnapshot:
         self._s, self._reads = snapshot, reads
         self._model = snapshot.model.name
 
+    def _uses(self, part: str) -> None:
+        self._reads.data.add(f"{self._model}: {part}")
+
     def __getattr__(self, name):
+        self._uses({"module": "modules", "children": "modules"}.get(name, name))
         return getattr(self._s, name)
 
     def recipe(self, name: str) -> _Recipe:
+        self._uses(f"recipes.{name}")
         return _Recipe(self._s.recipe(name), self._model, self._reads)
 
     def param(self, name: str) -> _Param:
+        self._uses("parameters")
         return _Param(self._s.param(name), self._model, self._reads)
 
     def params_under(self, prefix: str) -> list[_Param]:
+        self._uses("parameters")
         return [_Param(p, self._model, self._reads) for p in self._s.params_under(prefix)]
 
     @property
     def parameters(self) -> list[_Param]:
+        self._uses("parameters")
         return [_Param(p, self._model, self._reads) for p in self._s.parameters]
 
     def shows_figure(self, recipes: list[str]) -> str:
         """Called by a figure macro: a plot drawn from these recipes shows all their weight-dependent fields."""
         for name in recipes:
+            self._uses(f"recipes.{name}")
             recipe = self._s.recipes.get(name)
             for field in recipe.weight_dependent if recipe else ():
                 self._reads.note(self._model, f"{name}.{field}")
