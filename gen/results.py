@@ -185,6 +185,10 @@ class DepthText(TypedDict):
     blocks: list
 
 
+class ResidualStream(TypedDict):
+    blocks: list                    # {block, shape_in, shape_out, norm_in, norm_out[, change, cosine]} per block
+
+
 class FreezeVisual(TypedDict):
     frozen: list
     trainable: int
@@ -230,7 +234,7 @@ SHAPES: dict[str, type] = {
     "forward_image": ForwardImage, "forward_text": ForwardText, "logits": Logits, "vision_vs_text": VisionVsText,
     "pca": Pca, "activations": Activations, "tokenizer": Tokenizer, "causal_mask": CausalMask,
     "preprocessing": Preprocessing, "image_grid": ImageGrid, "attention_image": AttentionImage,
-    "attention_text": AttentionText, "depth_image": DepthImage, "depth_text": DepthText,
+    "attention_text": AttentionText, "depth_image": DepthImage, "depth_text": DepthText, "residual_stream": ResidualStream,
     "freeze_visual": FreezeVisual, "unfreeze_last": UnfreezeLast, "projection_mistake": ProjectionMistake,
     "replace_projection": ReplaceProjection, "alignment_check": AlignmentCheck,
 }

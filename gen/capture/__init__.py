@@ -27,7 +27,7 @@ FULL_CHAINS = [
     ["pca"], ["activations"],
     # inside the computation: tokenizer, causal mask, preprocessing, attention maps, norms through depth
     ["tokenizer"], ["causal_mask"], ["preprocessing"], ["image_grid"], ["attention_image"], ["attention_text"],
-    ["depth_image"], ["depth_text"],
+    ["depth_image"], ["depth_text"], ["residual_stream"],
     ["freeze_visual"], ["unfreeze_last"], ["projection_mistake"], ["replace_projection", "alignment_check"],
 ]
 STRUCTURE_CHAINS = [["print_model"], ["print_visual"], ["parameter_count"], ["forward_image"]]

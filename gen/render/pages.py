@@ -92,6 +92,7 @@ def model_pages(s: Snapshot) -> list[Page]:
              "Vision vs text transformer" if vit else "Image vs text encoder"),
         page("attention/", "attention.md.j2", "Attention maps"),
         page("activations/", "depth.md.j2", "Activations through depth"),
+        page("residual-stream/", "residual_stream.md.j2", "Residual stream"),
     ]
     return out
 

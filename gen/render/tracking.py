@@ -126,7 +126,7 @@ KINDS = [
     (("logit_scale", "logit_scale_exp", "logits.scale"), "logit scale"),
     (("logits.",), "similarities"),
     (("attention_image.", "attention_text."), "attention maps"),
-    (("depth_image.", "depth_text."), "activation norms"),
+    (("depth_image.", "depth_text.", "residual_stream."), "activation norms"),
     (("causal_mask.",), "output differences"),
     (("pca.",), "embedding plot"),
 ]
