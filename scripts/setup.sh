@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything the site and the tests need: Graphviz (Debian package) and a Python venv in .venv.
-# Idempotent: a second run installs nothing unless requirements.txt or constraints.txt changed.
+# With --tests, also what only the tests need (requirements-tests.txt, a browser, LaTeX).
+# Idempotent: a second run installs nothing unless the requirements or constraints changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,10 +28,12 @@ if [[ ! -x .venv/bin/python ]]; then
   echo "setup: creating .venv with $("$PYTHON" --version)"
   "$PYTHON" -m venv .venv
 fi
-stamp=".venv/.installed-$(cat requirements.txt constraints.txt | sha256sum | cut -c1-16)"
+wanted=(requirements.txt)
+[[ "${1:-}" == "--tests" ]] && wanted+=(requirements-tests.txt)
+stamp=".venv/.installed-$(cat "${wanted[@]}" constraints.txt | sha256sum | cut -c1-16)"
 if [[ ! -f "$stamp" ]]; then
   echo "setup: installing Python packages (torch is large; the first run takes a few minutes)"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
+  .venv/bin/python -m pip install -q --disable-pip-version-check "${wanted[@]/#/-r}" -c constraints.txt
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -13,7 +13,7 @@ import yaml
 from helpers import REPO
 
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
-BIN = Path(sys.executable).parent  # actionlint, shellcheck and zizmor come from requirements.txt
+BIN = Path(sys.executable).parent  # actionlint, shellcheck and zizmor come from requirements-tests.txt
 PINNED = re.compile(r"^\s*-?\s*uses:\s*[\w.-]+/[\w./-]+@[0-9a-f]{40}\s+#\s*v\d+(\.\d+)*\s*$")
 
 
@@ -32,7 +32,7 @@ def test_there_are_workflows_to_lint():
 
 
 def test_actionlint_reports_nothing():
-    # shellcheck is the pinned one from requirements.txt, so every machine checks the run: scripts alike;
+    # shellcheck is the pinned one from requirements-tests.txt, so every machine checks the run: scripts alike;
     # pyflakes is off (no workflow runs inline Python), so an installed one cannot change the result.
     proc = lint([tool("actionlint"), "-no-color", f"-shellcheck={tool('shellcheck')}", "-pyflakes=",
                  *map(str, WORKFLOWS)])
