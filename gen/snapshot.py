@@ -15,8 +15,8 @@ from typing import Any
 
 from gen.archs import ArchConfig
 
-SCHEMA = 3  # 2: Snapshot.sources; 3: FLOPs counted once on every device, catalog FLOPs per module
-READABLE = {1, 2, 3}  # older Snapshots load with defaults for the fields they lack (e.g. as baselines)
+SCHEMA = 4  # 2: Snapshot.sources; 3: FLOPs counted once on every device, catalog FLOPs per module; 4: block flows
+READABLE = {1, 2, 3, 4}  # older Snapshots load with defaults for the fields they lack (e.g. as baselines)
 
 Shape = tuple[int, ...]
 
@@ -62,6 +62,9 @@ class ModuleRecord:
     output_shapes: tuple[Shape, ...]
     flops: int                 # floating-point operations in the forward pass (2 per multiply-add)
     facts: dict[str, Any] = field(default_factory=dict)  # attributes read off the module: num_heads, kernel_size, ...
+    # a residual block's forward code as traced by torch.fx: what runs, in order, and what feeds what; e.g.
+    # {"node": "add", "op": "add", "target": "add", "inputs": ["x", "attn"]}; () for other modules
+    flow: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

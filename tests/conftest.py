@@ -39,6 +39,17 @@ def tiny_snapshot(tiny_cfg):
 
 
 @pytest.fixture(scope="session")
+def tiny_resnet_snapshot(tiny_cfg):
+    """The smallest modified-ResNet CLIP, captured once (random weights, seed 0)."""
+    from fixtures_checkpoints import TINY_RESNET
+
+    from gen.capture import take_snapshot
+    from gen.weights import WeightsPlan
+
+    return take_snapshot(WeightsPlan("tiny-rn", "random", None, None, 0), tiny_cfg, "full", arch=TINY_RESNET)
+
+
+@pytest.fixture(scope="session")
 def tiny_files(tiny_cfg, tiny_snapshot):
     """Every generated file of the tiny site: gen.build.generate with a real `dot` and a fresh figure cache.
 

@@ -1,6 +1,8 @@
 # Graphviz runs: one `dot` run per diagram for SVG and PDF, on threads, cached; a bad diagram is one named error.
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from gen.errors import GraphvizError
@@ -63,3 +65,32 @@ def test_standalone_svg_links_work_from_the_file_itself(tiny_files):
             assert target.endswith("index.html") and target[: -len("html")] + "md" in tiny_files, f"{path} -> {url}"
             checked += 1
     assert checked > 20
+
+
+def _flow_steps(s, path):
+    """(label, residual?) of each node and edge of a block's drawn dataflow, read back from the DOT text."""
+    from gen.render.diagrams import block_flow
+    from gen.render.site import where
+
+    source = block_flow(s, path, "x/index.md", where(s))
+    labels = re.findall(r'^  n\d+ \[label="([^"\n]*)', source, re.M)
+    residual = re.findall(r"(n\d+) -> (n\d+) \[label=\"[^\"]* \(residual\)\"\]", source)
+    return labels, residual, source
+
+
+def test_a_transformer_block_flow_is_traced_from_its_code(tiny_snapshot):
+    names, residual, _ = _flow_steps(tiny_snapshot, "visual.transformer.resblocks.0")
+    assert names == ["input", "ln_1", "attn", "+", "ln_2", "mlp.c_fc", "mlp.gelu", "mlp.c_proj", "+", "output"]
+    # the input skips attention, the first sum skips the MLP
+    assert residual == [("n0", "n3"), ("n3", "n8")]
+
+
+def test_a_bottleneck_flow_has_its_shortcut_and_the_final_relu(tiny_resnet_snapshot):
+    s = tiny_resnet_snapshot
+    with_downsample = next(m.path for m in s.modules if m.kind == "Bottleneck" and f"{m.path}.downsample" in m.children)
+    names, residual, source = _flow_steps(s, with_downsample)
+    assert names[:10] == ["input", "conv1", "bn1", "relu1", "conv2", "bn2", "relu2", "avgpool", "conv3", "bn3"]
+    assert names[10:] == ["downsample.-1", "downsample.0", "downsample.1", "+", "relu3", "output"]
+    assert residual == [("n12", "n13")], "the downsampled shortcut, not the branch, is the residual edge"
+    block = next(m for m in s.modules if m.path == with_downsample)
+    assert "output\n[" + ", ".join(map(str, block.output_shapes[0])) + "]" in source

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import math
 
-import pytest
-
 from gen.render import pages as P
 from helpers import normalise
 
@@ -32,17 +30,8 @@ def test_each_block_hands_its_output_to_the_next(tiny_snapshot):
             assert math.isclose(before["norm_out"], after["norm_in"], rel_tol=1e-6), (before["block"], after["block"])
 
 
-@pytest.fixture(scope="module")
-def tiny_resnet(tiny_cfg):
-    from fixtures_checkpoints import TINY_RESNET
-
-    from gen.capture import take_snapshot
-    from gen.weights import WeightsPlan
-
-    return take_snapshot(WeightsPlan("tiny-rn", "random", None, None, 0), tiny_cfg, "full", arch=TINY_RESNET)
-
-
-def test_resnet_bottlenecks_that_change_shape_have_no_cosine(tiny_resnet):
+def test_resnet_bottlenecks_that_change_shape_have_no_cosine(tiny_resnet_snapshot):
+    tiny_resnet = tiny_resnet_snapshot
     rows = _checks(tiny_resnet)
     bottlenecks = [r for r in rows if r["block"].startswith("visual.")]
     assert len(bottlenecks) == sum(tiny_resnet.model.arch.vision_layers)

@@ -5,6 +5,7 @@ import contextlib
 from collections.abc import Iterator
 
 import torch
+import torch.fx
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
 
@@ -127,6 +128,60 @@ def module_facts(module: nn.Module) -> dict:
     return {name: _plain(getattr(module, name)) for name in FACTS.get(type(module).__name__, ())}
 
 
+FLOW_KINDS = ("ResidualAttentionBlock", "Bottleneck")  # blocks whose dataflow is drawn from their traced code
+
+
+class _BlockTracer(torch.fx.Tracer):
+    """Traces one block's own forward code; every module inside it (bar Sequential containers) stays one call."""
+
+    def __init__(self, block: nn.Module):
+        super().__init__()
+        self.block = block
+
+    def is_leaf_module(self, module: nn.Module, qualname: str) -> bool:
+        return module is not self.block and not isinstance(module, nn.Sequential)
+
+
+def block_flow(block: nn.Module) -> tuple[dict, ...]:
+    """The operations of a block's forward in the order they run, each naming the nodes it reads.
+
+    Indexing (`attn(...)[0]`) is folded into the node it reads from. A causal mask is set aside while tracing:
+    it only feeds attention, and its slicing by the input's length cannot be traced symbolically."""
+    mask = getattr(block, "attn_mask", None)
+    try:
+        if mask is not None:
+            block.attn_mask = None
+        graph = _BlockTracer(block).trace(block)
+    finally:
+        if mask is not None:
+            block.attn_mask = mask
+    alias: dict[str, str] = {}
+    nodes = []
+    for n in graph.nodes:
+        inputs = [alias.get(a.name, a.name) for a in n.all_input_nodes]
+        if n.op == "call_function" and getattr(n.target, "__name__", "") == "getitem":
+            alias[n.name] = inputs[0]
+            continue
+        name = getattr(n.target, "__name__", str(n.target))
+        op = {"placeholder": "input", "output": "output", "call_module": "module"}.get(n.op, "function")
+        if op == "function" and name in ("add", "iadd"):
+            op = "add"
+        nodes.append({"node": n.name, "op": op, "target": str(n.target) if op == "module" else name,
+                      "inputs": list(dict.fromkeys(inputs))})
+    return tuple(nodes)
+
+
+def _traced(path: str, module: nn.Module) -> tuple[dict, ...]:
+    if type(module).__name__ not in FLOW_KINDS:
+        return ()
+    try:
+        return block_flow(module)
+    except Exception as err:
+        raise CaptureError(f"torch.fx could not trace the forward code of {path!r} ({type(module).__name__}): "
+                           f"{type(err).__name__}: {err}. The clip package's block code changed; extend "
+                           f"gen/capture/modules.py block_flow for it.") from err
+
+
 def module_records(model: nn.Module, seen: dict, flops: dict) -> tuple[ModuleRecord, ...]:
     records = []
     for path, module in model.named_modules():
@@ -143,6 +198,7 @@ def module_records(model: nn.Module, seen: dict, flops: dict) -> tuple[ModuleRec
             output_shapes=tuple(tuple(s) for s in shapes["out"]),
             flops=flops.get(path, 0),
             facts=module_facts(module),
+            flow=_traced(path, module),
         ))
     return tuple(records)
 

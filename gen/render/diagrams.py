@@ -129,45 +129,40 @@ def hierarchy(s: Snapshot, root: str, page: str, where, depth: int = 2, fold: bo
     return g.source()
 
 
-# The order in which a block's modules run, and where the residual additions happen.
-BLOCK_FLOW = {
-    "ResidualAttentionBlock": [["ln_1", "attn"], ["ln_2", "mlp.c_fc", "mlp.gelu", "mlp.c_proj"]],
-    "Bottleneck": [["conv1", "bn1", "relu1", "conv2", "bn2", "relu2", "avgpool", "conv3", "bn3"]],
-}
-
-
 def block_flow(s: Snapshot, path: str, page: str, where) -> str:
-    """One block's forward pass: its modules in order, captured shapes on the edges, the residual additions."""
+    """One block's forward pass as its traced code runs it: modules in order, captured shapes on the edges,
+    the residual additions, and the shortcut edges that carry the stream around a branch."""
     records = {m.path: m for m in s.modules}
     block = records[path]
+    if not block.flow:
+        from gen.errors import RenderError
+
+        raise RenderError(f"the Snapshot of {s.model.name} has no traced flow for {path!r}; capture it again")
     g = Graph(f"{s.model.slug}:{path}:dataflow")
-    x = g.node(f"input\n{_shape(block.input_shapes[0])}", "io", href(page, *where(path)), path)
-    shape = _shape(block.input_shapes[0])
-    for branch in BLOCK_FLOW[block.kind]:
-        start, prev, prev_shape = x, x, shape
-        for name in branch:
-            m = records[f"{path}.{name}"]
-            nid = g.node(f"{name}\n{m.kind}", "", href(page, *where(m.path)), m.path)
-            g.edge(prev, nid, prev_shape)
-            prev, prev_shape = nid, _shape(m.output_shapes[0]) if m.output_shapes else prev_shape
-        add = g.node("+", "op", href(page, *where(path)), "residual addition")
-        g.edge(prev, add, prev_shape)
-        skip = f"{path}.downsample"
-        if skip in records and block.kind == "Bottleneck":
-            d = records[skip]
-            did = g.node(f"downsample\n{d.kind}", "", href(page, *where(skip)), skip)
-            g.edge(start, did, shape)
-            g.edge(did, add, _shape(d.output_shapes[0]))
+    ids: dict[str, str] = {}
+    shapes: dict[str, str] = {}
+    depth: dict[str, int] = {}  # operations between the block's input and a node, on the longest way
+    for node in block.flow:
+        name, op = node["node"], node["op"]
+        if op == "input":
+            ids[name] = g.node(f"input\n{_shape(block.input_shapes[0])}", "io", href(page, *where(path)), path)
+            shapes[name] = _shape(block.input_shapes[0])
+        elif op == "module":
+            m = records[f"{path}.{node['target']}"]
+            ids[name] = g.node(f"{node['target']}\n{m.kind}", "", href(page, *where(m.path)), m.path)
+            shapes[name] = _shape(m.output_shapes[0]) if m.output_shapes else shapes[node["inputs"][0]]
+        elif op == "output":
+            ids[name] = g.node(f"output\n{_shape(block.output_shapes[0])}", "io", href(page, *where(path)), path)
         else:
-            g.edge(start, add, f"{shape} (residual)")
-        x, shape = add, _shape(block.output_shapes[0]) if block.kind == "Bottleneck" else prev_shape
-    if block.kind == "Bottleneck":
-        relu = records[f"{path}.relu3"]
-        rid = g.node(f"relu3\n{relu.kind}", "", href(page, *where(relu.path)), relu.path)
-        g.edge(x, rid, shape)
-        x = rid
-    out = g.node(f"output\n{_shape(block.output_shapes[0])}", "io", href(page, *where(path)), path)
-    g.edge(x, out, _shape(block.output_shapes[0]))
+            label = "+" if op == "add" else node["target"]
+            ids[name] = g.node(label, "op", href(page, *where(path)), "residual addition" if op == "add" else label)
+            shapes[name] = shapes[node["inputs"][0]]
+        depth[name] = 1 + max((depth[i] for i in node["inputs"]), default=-1)
+        shallow = min((depth[i] for i in node["inputs"]), default=0)
+        for source in node["inputs"]:
+            # into an addition, the input fewer operations from the block's input is the stream that skipped the branch
+            around = op == "add" and len(node["inputs"]) == 2 and depth[source] == shallow
+            g.edge(ids[source], ids[name], shapes[source] + (" (residual)" if around else ""))
     return g.source()
 
 
