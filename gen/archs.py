@@ -26,13 +26,6 @@ class ArchConfig:
     def kind(self) -> str:
         return "resnet" if isinstance(self.vision_layers, tuple) else "vit"
 
-    @property
-    def vision_heads(self) -> int:
-        # as clip.model.CLIP.__init__ computes it
-        if self.kind == "resnet":
-            return self.vision_width * 32 // 64
-        return self.vision_width // 64
-
     def as_kwargs(self) -> dict:
         return {
             "embed_dim": self.embed_dim,

@@ -118,6 +118,8 @@ class CatalogEntry:
     params_text_blocks: int    # model.transformer only
     flops_image: int           # encode_image on one image at native resolution
     flops_text: int            # encode_text on one prompt of context_length tokens
+    heads_image: int           # num_heads of the image tower's attention (a ResNet's: its attention pool)
+    heads_text: int            # num_heads of the text transformer's attention
     modules: tuple[tuple[str, str, int, int], ...]   # (path, class, parameters, FLOPs: image pass or text pass)
     parameters: tuple[tuple[str, Shape], ...]        # (name, shape)
 

@@ -42,7 +42,7 @@ def test_heads_are_read_off_the_attention_modules(tiny_snapshot):
     arch = tiny_snapshot.model.arch
     for m in tiny_snapshot.modules:
         if m.kind == "MultiheadAttention":
-            heads = arch.vision_heads if m.path.startswith("visual.") else arch.transformer_heads
+            heads = arch.vision_width // 64 if m.path.startswith("visual.") else arch.transformer_heads  # as CLIP builds it
             width = m.input_shapes[0][2]
             assert m.facts == {"embed_dim": width, "num_heads": heads, "head_dim": width // heads,
                                "batch_first": False}, m.path

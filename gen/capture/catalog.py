@@ -6,7 +6,7 @@ import logging
 import torch
 
 from gen import archs
-from gen.capture.modules import forward_with_records
+from gen.capture.modules import ATTENTION_MODULES, forward_with_records
 from gen.snapshot import CatalogEntry
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
@@ -14,6 +14,11 @@ log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
 def _count(params) -> int:
     return sum(p.numel() for p in params)
+
+
+def _heads(tower) -> int:
+    """`num_heads` of the tower's first attention module: as built, not as a formula says."""
+    return next(m.num_heads for m in tower.modules() if type(m).__name__ in ATTENTION_MODULES)
 
 
 def entry(name: str) -> CatalogEntry:
@@ -43,6 +48,8 @@ def entry(name: str) -> CatalogEntry:
         params_text_blocks=_count(model.transformer.parameters()),
         flops_image=image_flops[""],
         flops_text=text_flops[""],
+        heads_image=_heads(model.visual),
+        heads_text=_heads(model.transformer),
         modules=tuple((path, type(m).__name__, _count(m.parameters()), flops[path]) for path, m in model.named_modules()),
         parameters=tuple((n, tuple(p.shape)) for n, p in model.named_parameters()),
     )
