@@ -88,3 +88,15 @@ def test_registry_templates_exist(registry):
     for p in registry:
         if p.template is not None:
             assert (TEMPLATES / p.template).is_file(), p.template
+
+
+BUILD_WORDS = ("mkdocs.yml", "extra.clip_docs", "python -m gen", "CLIP_DOCS_", "scripts/", "gen/", "properdocs")
+ABOUT_THE_BUILD = ("provenance/index.md", "linking.md")
+
+
+def test_reader_pages_speak_of_clip_not_of_the_build(rendered):
+    for path, data in rendered.files.items():
+        if path.endswith(".md") and path != "SUMMARY.md" and path not in ABOUT_THE_BUILD:
+            text = data.decode()
+            found = [w for w in BUILD_WORDS if w in text]
+            assert not found, f"{path} names {found}; keep build instructions on {ABOUT_THE_BUILD}"
