@@ -63,6 +63,9 @@ def bound(value: float) -> str:
     return f"below {NOISE_BOUND}" if abs(value) < float(NOISE_BOUND) else sci(value, 2)
 
 
+LONG_LINES = 30  # a code block or printout longer than this folds into a collapsible box
+
+
 def step_of(steps: list, module: str) -> dict:
     """The recorded forward step that ran `module` (a module or parameter path): templates name steps, never count them."""
     from gen.errors import RenderError
@@ -140,5 +143,6 @@ def make_env(compiled: Path | None = None) -> jinja2.Environment:
     from gen.render.inside import figure_recipes
 
     env.globals.update(link=link, file_link=file_link, access=access, anchor=anchor, fence=fence, quoted=quoted,
-                       source_line=source_line, figure_recipes=figure_recipes, FORWARD_STEP=FORWARD_STEP)
+                       source_line=source_line, figure_recipes=figure_recipes, FORWARD_STEP=FORWARD_STEP,
+                       LONG_LINES=LONG_LINES)
     return env
