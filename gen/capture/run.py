@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 from gen import results
+from gen.capture import trace
 from gen.errors import CaptureError
 from gen.snapshot import Recipe
 
@@ -48,7 +49,9 @@ def source(name: str, kind: str | None = None) -> str:
 
 
 def _plain(value):
-    """Keep only JSON types; floats stay exact, non-finite ones become None."""
+    """Keep only JSON types; floats stay exact, non-finite ones become None; tensors and sizes become lists."""
+    if hasattr(value, "tolist") and callable(value.tolist):  # a tensor or numpy value: nested lists or a number
+        return _plain(value.tolist())
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
@@ -60,6 +63,16 @@ def _plain(value):
     raise TypeError(f"recipe result holds a {type(value).__name__}; store plain numbers, strings and lists")
 
 
+def _recorded(name: str, names: dict[str, str], ns: dict, steps: list | None) -> dict:
+    """The variables a recipe's `#: records:` line names; `steps` is the traced steps of a `#: steps` recipe."""
+    scope = {**ns, "steps": steps} if steps is not None else ns
+    missing = [v for v in names.values() if v not in scope]
+    if missing:
+        raise CaptureError(f"recipe {name!r} names {missing} in its '#: records:' line, but its code defines no "
+                           f"such variable")
+    return {field: scope[variable] for field, variable in names.items()}
+
+
 def run_chain(names: list[str], namespace: dict, model_name: str, kind: str | None = None) -> list[Recipe]:
     """Run recipes one after another in one namespace (later ones see earlier ones' changes)."""
     ns = dict(namespace)
@@ -69,11 +82,18 @@ def run_chain(names: list[str], namespace: dict, model_name: str, kind: str | No
         out = io.StringIO()
         code = source(name, kind)
         path = recipe_file(name, kind)
+        text = path.read_text()
+        recorded = trace.header_names(text)
+        steps: list | None = [] if trace.traces_steps(text) else None
         try:
             with contextlib.redirect_stdout(out):
-                exec(compile(source("_helpers"), str(RECIPES / "_helpers.py"), "exec"), ns)
-                exec(compile(code, str(path), "exec"), ns)
-            result = _plain(ns["result"])
+                if not recorded:  # a recipe that still fills `result` itself, with `step()` from the helpers
+                    exec(compile(source("_helpers"), str(RECIPES / "_helpers.py"), "exec"), ns)
+                tracing = trace.steps(code, str(path), ns["model"], steps) if steps is not None \
+                    else contextlib.nullcontext()
+                with tracing:
+                    exec(compile(code, str(path), "exec"), ns)
+            result = _plain(_recorded(name, recorded, ns, steps) if recorded else ns["result"])
             json.dumps(result)
         except Exception as err:
             raise CaptureError(

@@ -1,5 +1,6 @@
 #: Per-head attention of the class token over the patches, in the last block of the image transformer.
 #: weight-dependent: maps, mean_map, query_self, stdout
+#: records: block, query, heads, grid, shape, matches_block=same, maps, mean_map, query_self, row_sums, max_row_error=error
 import math
 
 block = model.visual.transformer.resblocks[-1]
@@ -31,9 +32,7 @@ for h in range(heads):
     print(f"  head {h:>2}: on itself {row[h, 0].item():.3f}, on patches {row[h, 1:].sum().item():.3f}, "
           f"largest {maps[h].max().item():.3f} at patch (row {top // grid}, col {top % grid})")
 
-result.update(
-    block="visual.transformer.resblocks." + str(len(model.visual.transformer.resblocks) - 1),
-    query="class token", heads=heads, grid=grid, shape=list(weights.shape), matches_block=same,
-    maps=maps.tolist(), mean_map=maps.mean(dim=0).tolist(), query_self=row[:, 0].tolist(),
-    row_sums=row.sum(dim=-1).tolist(), max_row_error=(sums - 1).abs().max().item(),
-)
+block = "visual.transformer.resblocks." + str(len(model.visual.transformer.resblocks) - 1)
+query, shape = "class token", weights.shape  # [batch, heads, queries, keys]
+query_self, row_sums = row[:, 0], row.sum(dim=-1)  # per head: attention on itself, and the row's total
+mean_map = maps.mean(dim=0)  # the heads' average

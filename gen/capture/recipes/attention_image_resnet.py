@@ -1,5 +1,6 @@
 #: Per-head attention of the pooled (mean) query over the final feature map, in the ResNet's attention pool.
 #: weight-dependent: maps, mean_map, query_self, stdout
+#: records: block, query, heads, grid, shape, matches_block=same, maps, mean_map, query_self, row_sums, max_row_error=error
 F = torch.nn.functional
 pool = model.visual.attnpool
 captured = {}
@@ -40,8 +41,8 @@ for h in range(heads):
     print(f"  head {h:>2}: on itself {row[h, 0].item():.3f}, on the map {row[h, 1:].sum().item():.3f}, "
           f"largest {maps[h].max().item():.3f} at (row {top // grid}, col {top % grid})")
 
-result.update(
-    block="visual.attnpool", query="mean token", heads=heads, grid=grid, shape=list(weights.shape),
-    matches_block=same, maps=maps.tolist(), mean_map=maps.mean(dim=0).tolist(), query_self=row[:, 0].tolist(),
-    row_sums=row.sum(dim=-1).tolist(), max_row_error=(sums - 1).abs().max().item(),
-)
+block = "visual.attnpool"
+query = "mean token"
+shape = weights.shape  # [batch, heads, queries, keys]
+query_self, row_sums = row[:, 0], row.sum(dim=-1)  # per head: attention on itself, and the row's total
+mean_map = maps.mean(dim=0)  # the heads' average

@@ -1,5 +1,6 @@
 #: Norms through the image transformer: the residual stream and what attention and the MLP add to it, per block.
 #: weight-dependent: blocks, stdout
+#: records: tower, blocks
 def measure(t):  # t: [L, N, width]; mean per-token L2 norm over all tokens, and the class token's
     per_token = t.norm(dim=-1)
     return per_token.mean().item(), per_token[0].mean().item()
@@ -27,6 +28,6 @@ for i, row in enumerate(rows):
     print(f"{i:>5}" + "".join(f"{row[k][0]:>10.3f} [{row[k][1]:>6.2f}]"
                               for k in ("stream_in", "attn", "mlp", "stream_out")))
 
-result["tower"] = "visual.transformer"
-result["blocks"] = [{k: row[k][0] for k in ("stream_in", "attn", "mlp", "stream_out")}
+tower = "visual.transformer"
+blocks = [{k: row[k][0] for k in ("stream_in", "attn", "mlp", "stream_out")}
                     | {"pooled_" + k: row[k][1] for k in ("stream_in", "attn", "mlp", "stream_out")} for row in rows]

@@ -1,5 +1,6 @@
 #: Norms through the image ResNet: each bottleneck's input, residual branch, shortcut and output.
 #: weight-dependent: blocks, zero_bn3, stdout
+#: records: tower, blocks, zero_bn3
 def measure(t):  # t: [N, C, H, W]; mean over positions of the L2 norm across channels
     return t.norm(dim=1).mean().item()
 
@@ -38,6 +39,4 @@ for row in rows:
     print(f"{row['block']:<11} {str(tuple(row['out_shape'])):<18}"
           + "".join(f"{row[k]:>10.3f}" for k in ("input", "branch", "shortcut", "output")))
 
-result["tower"] = "visual"
-result["blocks"] = rows
-result["zero_bn3"] = zero_bn3
+tower, blocks = "visual", rows

@@ -1,14 +1,14 @@
 #: The text side's lookup tables: token embedding and positional embedding.
 #: weight-dependent: stdout
+#: records: token_shape, positional_shape
 weight = model.token_embedding.weight
-print("token_embedding.weight, vocab_size x width:", weight.shape)
+token_shape = weight.shape
+print("token_embedding.weight, vocab_size x width:", token_shape)
 print("first 5 rows:")
 print(weight[:5])
 
 positions = model.positional_embedding
-print("\npositional_embedding, context_length x width:", positions.shape)
+positional_shape = positions.shape
+print("\npositional_embedding, context_length x width:", positional_shape)
 print("first 5 rows:")
 print(positions[:5])
-
-result["token_shape"] = list(weight.shape)
-result["positional_shape"] = list(positions.shape)

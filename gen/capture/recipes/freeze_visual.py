@@ -1,4 +1,5 @@
 #: Freeze the whole image encoder, as one would before training only the text side or a new head.
+#: records: frozen, trainable, total
 for name, param in model.visual.named_parameters():
     param.requires_grad = False
     print("Freezing:", name)
@@ -7,6 +8,3 @@ frozen = [name for name, param in model.visual.named_parameters() if not param.r
 trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
 total = sum(p.numel() for p in model.parameters())
 print(f"\n{len(frozen)} parameter tensors frozen; {trainable:,} of {total:,} values remain trainable")
-result["frozen"] = frozen
-result["trainable"] = trainable
-result["total"] = total

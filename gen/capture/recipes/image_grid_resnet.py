@@ -1,4 +1,5 @@
 #: The image as the ResNet ends it: a grid of feature vectors, each computed from a wide region of pixels.
+#: records: kind, grid, stride, channels, input=input_shape, output=output_shape, field, jump
 visual = model.visual
 pixels = preprocess(image).unsqueeze(0)  # [1, 3, H, W]
 captured = {}
@@ -9,7 +10,7 @@ try:
 finally:
     handle.remove()
 features = captured["x"]  # layer4's output, [1, C, grid, grid]
-grid = features.shape[-1]
+input_shape, output_shape, channels, grid = pixels.shape, features.shape, features.shape[1], features.shape[-1]
 stride = pixels.shape[-1] // grid
 print(f"input {tuple(pixels.shape)} -> layer4 {tuple(features.shape)}: a {grid} x {grid} grid, "
       f"one cell per {stride} x {stride} pixels")
@@ -28,5 +29,4 @@ for layer in path:
         field, jump = field + (k - 1) * jump, jump * s
 print(f"layers on the widest path: {len(path)}; final step between cells: {jump} pixels")
 print(f"receptive field of one cell: {field} x {field} pixels, for a {pixels.shape[-1]}-pixel image")
-result.update(kind="feature map", grid=grid, stride=stride, channels=features.shape[1],
-              input=list(pixels.shape), output=list(features.shape), field=field, jump=jump)
+kind = "feature map"

@@ -1,4 +1,5 @@
 #: Parameter totals for the whole model and for each tower.
+#: records: counts
 def count(params):
     params = list(params)
     total = sum(p.numel() for p in params)
@@ -15,8 +16,8 @@ groups = [
       *model.ln_final.parameters(), model.text_projection]),
     ("logit_scale", "shared: logit_scale", [model.logit_scale]),
 ]
-result["counts"] = {}
+counts = {}
 for key, label, params in groups:
     total, trainable = count(params)
     print(f"{label}\n    total: {total:,}  trainable: {trainable:,}")
-    result["counts"][key] = {"label": label, "total": total, "trainable": trainable}
+    counts[key] = {"label": label, "total": total, "trainable": trainable}

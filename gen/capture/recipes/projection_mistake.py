@@ -1,8 +1,10 @@
 #: The usual mistake when replacing the projection: a matrix of the transposed shape. It fails at once.
+#: records: wrong_shape, needed_shape, name, error
 width = model.visual.proj.shape[0]      # x @ proj: rows must match the image transformer's width
 original = model.visual.proj
 wrong = nn.Parameter(torch.randn(replacement_width, width) * 0.02)   # [out, in], as nn.Linear stores it
-print("wrong visual.proj", tuple(wrong.shape), "  needed", (width, replacement_width))
+name, wrong_shape, needed_shape = "visual.proj", wrong.shape, (width, replacement_width)
+print("wrong", name, tuple(wrong_shape), "  needed", needed_shape)
 error = None
 try:
     model.visual.proj = wrong
@@ -13,7 +15,3 @@ except RuntimeError as err:
     print("model.encode_image fails:", error)
 finally:
     model.visual.proj = original        # put the real projection back
-result["wrong_shape"] = list(wrong.shape)
-result["needed_shape"] = [width, replacement_width]
-result["name"] = "visual.proj"
-result["error"] = error

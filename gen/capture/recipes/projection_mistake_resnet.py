@@ -1,4 +1,5 @@
 #: The usual mistake when replacing the projection: nn.Linear's two widths swapped. It fails at once.
+#: records: wrong_shape, needed_shape, name, error
 pool = model.visual.attnpool
 original = pool.c_proj
 wrong = nn.Linear(replacement_width, original.in_features)   # (out, in) instead of (in, out)
@@ -13,8 +14,6 @@ except RuntimeError as err:
     print("model.encode_image fails:", error)
 finally:
     pool.c_proj = original              # put the real projection back
-# shapes as applied, [in, out]
-result["wrong_shape"] = [wrong.in_features, wrong.out_features]
-result["needed_shape"] = [original.in_features, replacement_width]
-result["name"] = "visual.attnpool.c_proj"
-result["error"] = error
+name = "visual.attnpool.c_proj"
+wrong_shape = (wrong.in_features, wrong.out_features)            # as applied: [in, out]
+needed_shape = (original.in_features, replacement_width)

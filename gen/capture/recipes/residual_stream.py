@@ -1,8 +1,9 @@
 #: The residual stream around every residual block of both towers: its size going in and coming out, and how far the block turns it.
 #: weight-dependent: blocks, stdout
+#: records: blocks
 import torch.nn.functional as F
 
-blocks = [(name, module) for name, module in model.named_modules()
+residual = [(name, module) for name, module in model.named_modules()
           if type(module).__name__ in ("ResidualAttentionBlock", "Bottleneck")]
 rows = {}
 
@@ -21,7 +22,7 @@ def around(name, channels):  # channels: the axis that holds a position's vector
 
 handles = []
 try:
-    for name, module in blocks:
+    for name, module in residual:
         channels = 1 if type(module).__name__ == "Bottleneck" else -1  # NCHW feature maps; LND token sequences
         handles.append(module.register_forward_hook(around(name, channels)))
     with torch.no_grad():
@@ -32,9 +33,9 @@ finally:
         handle.remove()
 
 print(f"{'block':<28} {'norm in':>9} {'norm out':>9} {'change':>8} {'cosine':>7}")
-for name, _ in blocks:
+for name, _ in residual:
     row = rows[name]
     turned = f"{row['change']:>8.3f} {row['cosine']:>7.3f}" if "cosine" in row else f"{'(new shape)':>16}"
     print(f"{name:<28} {row['norm_in']:>9.3f} {row['norm_out']:>9.3f} {turned}")
 
-result["blocks"] = [rows[name] for name, _ in blocks]
+blocks = [rows[name] for name, _ in residual]

@@ -1,14 +1,17 @@
 #: How the configured prompts become token ids: BPE pieces, start and end tokens, padding, the EOT position.
+#: records: vocab_size, model_vocab_size=vocab_of_model, bytes=byte_count, merges, context_length=n_ctx, sot, eot, sot_piece, eot_piece, pad_piece, prompts=rows, example, example_ids, example_pieces, example_decoded, long_prompt, long_tokens=needed, long_error=error, truncated_ids=cut, truncated_text
 from clip.clip import _tokenizer  # the clip.simple_tokenizer.SimpleTokenizer that clip.tokenize uses
 
 sot = _tokenizer.encoder["<|startoftext|>"]
 eot = _tokenizer.encoder["<|endoftext|>"]
+sot_piece, eot_piece, pad_piece = _tokenizer.decoder[sot], _tokenizer.decoder[eot], _tokenizer.decoder[0]
+vocab_size, byte_count, merges = len(_tokenizer.encoder), len(_tokenizer.byte_encoder), len(_tokenizer.bpe_ranks)
 n_ctx = model.context_length
-print(f"vocabulary: {len(_tokenizer.encoder)} entries = {len(_tokenizer.byte_encoder)} bytes"
-      f" + {len(_tokenizer.byte_encoder)} bytes ending a word + {len(_tokenizer.bpe_ranks)} merges + 2 special tokens")
-print(f"model.vocab_size = {model.vocab_size}, context length = {n_ctx}")
-print(f"start token {sot} = {_tokenizer.decoder[sot]!r}, end token {eot} = {_tokenizer.decoder[eot]!r},"
-      f" padding id 0 = {_tokenizer.decoder[0]!r}")
+print(f"vocabulary: {vocab_size} entries = {byte_count} bytes + {byte_count} bytes ending a word"
+      f" + {merges} merges + 2 special tokens")
+vocab_of_model = model.vocab_size
+print(f"model.vocab_size = {vocab_of_model}, context length = {n_ctx}")
+print(f"start token {sot} = {sot_piece!r}, end token {eot} = {eot_piece!r}, padding id 0 = {pad_piece!r}")
 
 tokens = clip.tokenize(prompts, context_length=n_ctx)  # [P, n_ctx]: start, pieces, end, then zeros
 argmax = tokens.argmax(dim=-1)  # where CLIP reads the text feature: EOT has the largest id
@@ -30,7 +33,8 @@ example = "Unfreezing the last blocks, twice!"
 example_ids = _tokenizer.encode(example)
 example_pieces = [_tokenizer.decoder[i] for i in example_ids]
 print(f"\n{example!r} -> {example_pieces}")
-print(f"decoded: {_tokenizer.decode(example_ids)!r}")
+example_decoded = _tokenizer.decode(example_ids)
+print(f"decoded: {example_decoded!r}")
 
 # A prompt that does not fit: the first one, repeated until it is too long.
 words = len(_tokenizer.encode(prompts[0]))
@@ -44,13 +48,5 @@ except RuntimeError as err:
     error = str(err)
     print("RuntimeError:", error)
 cut = clip.tokenize(long_prompt, context_length=n_ctx, truncate=True)[0].tolist()
-print(f"truncate=True: {len(cut)} ids, last id {cut[-1]} (EOT), keeps {_tokenizer.decode(cut[1:-1])!r}")
-
-result.update(
-    vocab_size=len(_tokenizer.encoder), model_vocab_size=model.vocab_size, bytes=len(_tokenizer.byte_encoder),
-    merges=len(_tokenizer.bpe_ranks), context_length=n_ctx, sot=sot, eot=eot,
-    sot_piece=_tokenizer.decoder[sot], eot_piece=_tokenizer.decoder[eot], pad_piece=_tokenizer.decoder[0],
-    prompts=rows, example=example, example_ids=example_ids, example_pieces=example_pieces,
-    example_decoded=_tokenizer.decode(example_ids), long_prompt=long_prompt, long_tokens=needed, long_error=error,
-    truncated_ids=cut, truncated_text=_tokenizer.decode(cut[1:-1]),
-)
+truncated_text = _tokenizer.decode(cut[1:-1])
+print(f"truncate=True: {len(cut)} ids, last id {cut[-1]} (EOT), keeps {truncated_text!r}")

@@ -1,9 +1,10 @@
 #: Freeze the image encoder, then let the last `unfreeze_last` bottleneck blocks train again.
+#: records: unfrozen, trainable_visual, first, blocks, stage
 for param in model.visual.parameters():
     param.requires_grad = False
 
-stage = model.visual.layer4
-blocks = len(stage)
+stage = "visual.layer4"
+blocks = len(model.visual.layer4)
 first = blocks - unfreeze_last
 for name, param in model.visual.named_parameters():
     parts = name.split(".")
@@ -12,10 +13,5 @@ for name, param in model.visual.named_parameters():
         print("Unfreezing:", name)
 
 unfrozen = [name for name, param in model.visual.named_parameters() if param.requires_grad]
-trainable = sum(p.numel() for p in model.visual.parameters() if p.requires_grad)
-print(f"\n{len(unfrozen)} parameter tensors ({trainable:,} values) of layer4 blocks {first}..{blocks - 1} train again")
-result["unfrozen"] = unfrozen
-result["trainable_visual"] = trainable
-result["first"] = first
-result["blocks"] = blocks
-result["stage"] = "visual.layer4"
+trainable_visual = sum(p.numel() for p in model.visual.parameters() if p.requires_grad)
+print(f"\n{len(unfrozen)} parameter tensors ({trainable_visual:,} values) of layer4 blocks {first}..{blocks - 1} train again")

@@ -1,4 +1,5 @@
 #: The two transformers side by side, read off the modules themselves.
+#: records: vision, text
 def describe(transformer):
     block = transformer.resblocks[0]
     return {
@@ -25,5 +26,3 @@ for title, facts in (("vision transformer (model.visual.transformer)", vision), 
     print(title)
     for key, value in facts.items():
         print(f"    {key}: {value}")
-result["vision"] = vision
-result["text"] = text

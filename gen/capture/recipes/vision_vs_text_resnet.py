@@ -1,4 +1,5 @@
 #: The image ResNet and the text transformer side by side, read off the modules themselves.
+#: records: vision, text
 visual = model.visual
 stages = [visual.layer1, visual.layer2, visual.layer3, visual.layer4]
 vision = {
@@ -28,5 +29,3 @@ for title, facts in (("image ResNet (model.visual)", vision), ("text transformer
     print(title)
     for key, value in facts.items():
         print(f"    {key}: {value}")
-result["vision"] = vision
-result["text"] = text
