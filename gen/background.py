@@ -42,7 +42,7 @@ class _Receiver(logging.handlers.QueueListener):
 def _exit_with_parent() -> None:
     """In the second process: exit at once when the main process is gone (killed, say), whatever this process is
     doing (even blocked writing to a full pipe), and publish no cache file once it is gone."""
-    from gen import cache
+    from gen import store
 
     parent = multiprocessing.parent_process()
     if parent is None:  # not started by multiprocessing: nothing to watch
@@ -58,7 +58,7 @@ def _exit_with_parent() -> None:
             os._exit(1)
 
     threading.Thread(target=watch, name="watch-main-process", daemon=True).start()
-    cache.before_publish = publish_only_for_a_live_parent
+    store.before_publish = publish_only_for_a_live_parent
 
 
 def _start_worker(queue, level: int) -> None:

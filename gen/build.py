@@ -7,7 +7,7 @@ import shutil
 import time
 from pathlib import Path
 
-from gen import cache, folders, weights
+from gen import cache, folders, store, weights
 from gen.config import Config
 from gen.errors import CacheError, OutputError, os_error
 from gen.render import dot as graphviz_dot
@@ -78,7 +78,7 @@ def capture_catalog(path: Path):
 
     log.info("Capturing the architecture catalog of all variants")
     found = Catalog(SCHEMA, take_catalog())
-    cache.write_atomic(path, found.to_json().encode("utf-8"))
+    store.write_atomic(path, found.to_json().encode("utf-8"))
     return found
 
 

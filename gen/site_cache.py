@@ -15,7 +15,7 @@ import platform
 import zipfile
 from pathlib import Path
 
-from gen.cache import files_digest, version, write_atomic
+from gen.store import files_digest, fingerprint, version, write_atomic
 from gen.config import Config
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
@@ -63,7 +63,7 @@ def key(cfg: Config, inputs: list[Path], templates: Path, graphviz: str, generat
         "generator": generator,
         "versions": _versions(),
     }
-    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]
+    return fingerprint(facts)
 
 
 def _path(cache: Path, digest: str) -> Path:

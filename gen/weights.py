@@ -119,6 +119,6 @@ def _cached_sha256(path: Path, cache: Path) -> str:
 
 
 def _remember_sha256(path: Path, cache: Path, digest: str) -> None:
-    from gen.cache import write_atomic
+    from gen.store import write_atomic
 
     write_atomic(_memo(path, cache), json.dumps({"file": _identity(path), "sha256": digest}).encode())

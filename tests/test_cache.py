@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from gen import build, cache, config, weights
+from gen import build, cache, config, store, weights
 from gen.errors import CacheError
 from helpers import env_without_clip_docs, run, tiny_extra
 
@@ -151,7 +151,7 @@ def test_write_is_atomic(tmp_path, tiny_snapshot, monkeypatch):
 
     monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(CacheError, match="disk full"):
-        cache.write_atomic(path, b'{"schema": 1, "truncat')
+        store.write_atomic(path, b'{"schema": 1, "truncat')
     monkeypatch.undo()
     assert path.read_bytes() == before, "a failed write changed the existing entry"
     assert [p.name for p in path.parent.iterdir()] == ["x.json"], "a temporary file was left behind"
@@ -167,7 +167,7 @@ def test_damaged_figure_or_plot_is_drawn_again_not_published(tmp_path, fake_capt
     damaged.write_bytes(whole[: len(whole) // 2])
     for archive in (cfg.cache / "sites").glob("*.zip"):
         archive.unlink()  # render again, so that the damaged entry is read
-    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.gen.cache"):
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.gen.store"):
         second = build.generate(cfg)
     assert second == first, "a damaged cache entry changed the published files"
     repairs = [r for r in caplog.records if "Repaired cache" in r.getMessage() and str(damaged) in r.getMessage()]
@@ -177,13 +177,13 @@ def test_damaged_figure_or_plot_is_drawn_again_not_published(tmp_path, fake_capt
 
 def test_sealed_file_round_trip_and_damage(tmp_path):
     path = tmp_path / "x.svg"
-    cache.write_sealed(path, b"<svg>whole</svg>")
-    assert cache.read_sealed(path) == b"<svg>whole</svg>"
+    store.write_sealed(path, b"<svg>whole</svg>")
+    assert store.read_sealed(path) == b"<svg>whole</svg>"
     path.write_bytes(path.read_bytes().replace(b"whole", b"edit!"))
-    assert cache.read_sealed(path) is None
+    assert store.read_sealed(path) is None
     path.write_bytes(b"<svg>from an older version, without a digest</svg>")
-    assert cache.read_sealed(path) is None
-    assert cache.read_sealed(tmp_path / "absent.svg") is None
+    assert store.read_sealed(path) is None
+    assert store.read_sealed(tmp_path / "absent.svg") is None
 
 
 def test_sha256_memo_is_tied_to_size_and_mtime_and_checked(tmp_path):

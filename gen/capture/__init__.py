@@ -16,6 +16,7 @@ from gen.capture_facts import generator_version
 from gen.config import Config
 from gen.errors import CaptureError, ConfigError
 from gen.snapshot import SCHEMA, Inputs, ModelInfo, Provenance, Snapshot, WeightsInfo
+from gen.store import KNOWN_CLIP_DISTRIBUTIONS  # looked at first: scanning all is slow
 from gen.weights import WeightsPlan
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
@@ -33,9 +34,6 @@ FULL_CHAINS = [
 STRUCTURE_CHAINS = [["print_model"], ["print_visual"], ["parameter_count"], ["forward_image"]]
 MUTATING = {"freeze_visual", "unfreeze_last", "replace_projection"}
 NEED_ALIGNED = {"logits", "pca"}  # need image and text embeddings of one width
-
-
-KNOWN_CLIP_DISTRIBUTIONS = ("clip-anytorch", "openai-clip", "clip")  # looked at first: scanning all is slow
 
 
 @functools.lru_cache(maxsize=1)

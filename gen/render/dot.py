@@ -47,7 +47,7 @@ class Dot:
 
     def start(self, name: str, source: str) -> Future:
         """A future of {"svg": bytes, "pdf": bytes}; already done when the diagram is in the cache."""
-        from gen.cache import read_sealed
+        from gen.store import read_sealed
 
         paths = self._cached(source)
         found = {fmt: read_sealed(p) for fmt, p in paths.items()}
@@ -68,7 +68,7 @@ class Dot:
             self._pool = None
 
     def _run(self, name: str, source: str, paths: dict[str, Path]) -> dict[str, bytes]:
-        from gen.cache import write_sealed
+        from gen.store import write_sealed
 
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="clip-docs-dot-") as tmp:

@@ -2,13 +2,12 @@
 tokenizer, causal mask, attention maps, norms through depth, preprocessing and the image grid."""
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
 from gen.render import plots
 from gen.render.tables import to_csv
 from gen.snapshot import Snapshot
+from gen.store import fingerprint
 
 
 def grid_name(s: Snapshot) -> str:
@@ -105,16 +104,16 @@ def _drawer(s: Snapshot, cache: Path | None):
     (and the stored file still matches its SHA-256)."""
     if cache is None:
         return lambda draw: draw(s)
-    from gen.cache import version
+    from gen.store import version
 
     facts = {"model": s.model.name, "weights": s.weights.mode, "matplotlib": version("matplotlib"),
              "pillow": version("pillow"),  # writes the PNGs embedded in the SVGs
              "code": [Path(plots.__file__).read_text(encoding="utf-8"), Path(__file__).read_text(encoding="utf-8")],
              "data": {name: s.recipes[name].result for name in DRAWN_FROM if name in s.recipes}}
-    key = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]
+    key = fingerprint(facts)
 
     def drawn(draw) -> bytes:
-        from gen.cache import read_sealed, write_sealed
+        from gen.store import read_sealed, write_sealed
 
         path = cache / f"{draw.__name__}-{key}.svg"
         data = read_sealed(path)  # None when absent or damaged
