@@ -5,6 +5,7 @@ import html
 import posixpath
 import re
 
+from gen.render.fmt import shape as _shape
 from gen.render.urls import href, page_url
 from gen.snapshot import Snapshot
 
@@ -81,10 +82,6 @@ class Graph:
         head = [f"digraph {quote(self.name)} {{", f"  graph [{STYLE['graph']}];", f"  node [{STYLE['node']}];",
                 f"  edge [{STYLE['edge']}];"]
         return "\n".join(head + self.lines + ["}"]) + "\n"
-
-
-def _shape(shape) -> str:
-    return "[" + ", ".join(str(v) for v in shape) + "]"
 
 
 def hierarchy(s: Snapshot, root: str, page: str, where, depth: int = 2, fold: bool = True) -> str:

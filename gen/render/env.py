@@ -8,18 +8,10 @@ from pathlib import Path
 import jinja2
 
 from gen.render.urls import file_href, page_url, relative
+from gen.render.fmt import num, shape
 from gen.render.tables import latex_escape
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-
-
-def num(value: int | float) -> str:
-    """Thousands separators: 1234567 -> '1,234,567'."""
-    return f"{value:,}"
-
-
-def shape(value) -> str:
-    return "[" + ", ".join(str(v) for v in value) + "]"
 
 
 def access(path: str, root: str = "model") -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import csv
 import io
 
+from gen.render.fmt import shape
+
 LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                   "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
@@ -76,7 +78,7 @@ def model_tables(s) -> dict[str, tuple[list[str], list[list], str, set[int]]]:
     }
     for tower in ("image", "text"):
         steps = s.recipe(f"forward_{tower}").result["steps"]
-        rows = [[i + 1, st["label"], "[" + ", ".join(str(d) for d in st["shape"]) + "]"] for i, st in enumerate(steps)]
+        rows = [[i + 1, st["label"], shape(st["shape"])] for i, st in enumerate(steps)]
         out[f"forward-{tower}"] = (["step", "operation", "shape"], rows,
                                   f"CLIP {s.model.name}: {tower} pipeline shapes", {0})
     return out
