@@ -7,14 +7,13 @@ import inspect
 import logging
 import os
 import platform
-import sys
 import time
 from datetime import datetime, timezone
 
 from gen import archs
 from gen.capture_facts import generator_version
 from gen.config import Config
-from gen.errors import CaptureError, ConfigError
+from gen.errors import ConfigError
 from gen.snapshot import SCHEMA, Inputs, ModelInfo, Provenance, Snapshot, WeightsInfo
 from gen.store import KNOWN_CLIP_DISTRIBUTIONS  # looked at first: scanning all is slow
 from gen.weights import WeightsPlan

@@ -59,12 +59,6 @@ class Loaded:
     reshaped: tuple[tuple[str, tuple[int, ...], tuple[int, ...]], ...]  # (name, derived shape, checkpoint shape)
 
 
-def load_model(plan: WeightsPlan, arch: archs.ArchConfig | None = None):
-    """Return (model, preprocess) on the CPU in float32, in eval mode (see `load` for the details)."""
-    loaded = load(plan, arch)
-    return loaded.model, loaded.preprocess
-
-
 def load(plan: WeightsPlan, arch: archs.ArchConfig | None = None) -> Loaded:
     """Load what `plan` says: a seeded `arch` (random mode) or its checkpoint (pretrained mode).
 
