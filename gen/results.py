@@ -38,7 +38,6 @@ class Projections(TypedDict):
 class ForwardImage(TypedDict):
     steps: list
     matches_encode: bool
-    norm: list
 
 
 class ForwardText(TypedDict):

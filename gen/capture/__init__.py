@@ -144,7 +144,7 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
                         dtype=str(next(model.parameters()).dtype)),
         weights=WeightsInfo(
             mode=plan.mode,
-            source=plan.file_name if plan.checkpoint else f"clip.model.CLIP(**config), torch.manual_seed({plan.seed})",
+            source=plan.file_name if plan.checkpoint else f"torch.manual_seed({plan.seed}); clip.model.CLIP(**config)",
             sha256=plan.sha256, seed=plan.seed, official=plan.official),
         provenance=provenance(),
         inputs=Inputs(images=tuple(p.name for p in cfg.images),

@@ -82,6 +82,10 @@ class Linker:
     def param(self, name: str) -> str:
         return relative(self.page, P.parameters_page(self.s), name.replace(".", "-"))
 
+    def part(self, name: str) -> str:
+        """A module's page or anchor, or a parameter's ledger row."""
+        return self.module(name) if any(m.path == name for m in self.s.modules) else self.param(name)
+
     def page_of(self, kind: str) -> str:
         return relative(self.page, f"{P.model_dir(self.s)}/{kind}/index.md")
 
@@ -219,7 +223,7 @@ def render(snapshots: dict[str, Snapshot], documented: list[str], compared: list
     comparisons = comparison_pages(everyone, catalog, diffs)
     registry = P.site_pages(full, comparisons)
     common = {"documented": full, "everyone": everyone, "catalog": catalog, "site_url": site_url,
-              "documented_names": [d.model.name for d in full], "prov": full[0].provenance}
+              "documented_names": [d.model.name for d in full], "prov": full[0].provenance, "registry": registry}
     figures: list[dict] = []
     drawings: dict = {}
     records: dict[str, dict] = {}
@@ -232,7 +236,7 @@ def render(snapshots: dict[str, Snapshot], documented: list[str], compared: list
                                                                            figures, drawings)},
         "changes/index.md": lambda: {"changes": changes},
         "figures/index.md": lambda: {"figures": _in_page_order(figures, registry)},
-        "linking.md": lambda: {"example": full[0], "registry": registry, "topic_pages": P.topic_pages,
+        "linking.md": lambda: {"example": full[0], "topic_pages": P.topic_pages,
                                "site_wide": P.site_wide},
     }
 

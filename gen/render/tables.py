@@ -78,8 +78,8 @@ def model_tables(s) -> dict[str, tuple[list[str], list[list], str, set[int]]]:
     }
     for tower in ("image", "text"):
         steps = s.recipe(f"forward_{tower}").result["steps"]
-        rows = [[i + 1, st["label"], shape(st["shape"])] for i, st in enumerate(steps)]
-        out[f"forward-{tower}"] = (["step", "operation", "shape"], rows,
+        rows = [[i + 1, st["label"], shape(st["shape"]), st["module"] or ""] for i, st in enumerate(steps)]
+        out[f"forward-{tower}"] = (["step", "operation", "shape", "part of the model"], rows,
                                   f"CLIP {s.model.name}: {tower} pipeline shapes", {0})
     return out
 

@@ -1,6 +1,6 @@
 #: Per-head attention of the class token over the patches, in the last block of the image transformer.
 #: weight-dependent: maps, mean_map, query_self, stdout
-#: records: block, query, heads, grid, shape, matches_block=same, maps, mean_map, query_self, row_sums, max_row_error=error
+#: records: block=block_path, query, heads, grid, shape, matches_block=same, maps, mean_map, query_self, row_sums, max_row_error=error
 import math
 
 block = model.visual.transformer.resblocks[-1]
@@ -17,8 +17,8 @@ with torch.no_grad():
     y = block.ln_1(x)
     out, weights = block.attn(y, y, y, need_weights=True, average_attn_weights=False)  # weights [N, heads, L, L]
     same = torch.allclose(out, block.attention(y), atol=1e-5)
-heads, tokens = weights.shape[1], weights.shape[-1]
-grid = math.isqrt(tokens - 1)  # the patch tokens form a square
+heads, keys = weights.shape[1], weights.shape[-1]
+grid = math.isqrt(keys - 1)  # the patch tokens form a square
 row = weights[0, :, 0, :]  # [heads, L]: how the class token (query 0) spreads its attention
 maps = row[:, 1:].reshape(heads, grid, grid)  # over the patches, in image layout
 sums = weights.sum(dim=-1)  # every row of every head sums to 1 (softmax)
@@ -32,7 +32,7 @@ for h in range(heads):
     print(f"  head {h:>2}: on itself {row[h, 0].item():.3f}, on patches {row[h, 1:].sum().item():.3f}, "
           f"largest {maps[h].max().item():.3f} at patch (row {top // grid}, col {top % grid})")
 
-block = "visual.transformer.resblocks." + str(len(model.visual.transformer.resblocks) - 1)
+block_path = f"visual.transformer.resblocks.{len(model.visual.transformer.resblocks) - 1}"
 query, shape = "class token", weights.shape  # [batch, heads, queries, keys]
 query_self, row_sums = row[:, 0], row.sum(dim=-1)  # per head: attention on itself, and the row's total
 mean_map = maps.mean(dim=0)  # the heads' average

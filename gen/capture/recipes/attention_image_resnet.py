@@ -1,6 +1,6 @@
 #: Per-head attention of the pooled (mean) query over the final feature map, in the ResNet's attention pool.
 #: weight-dependent: maps, mean_map, query_self, stdout
-#: records: block, query, heads, grid, shape, matches_block=same, maps, mean_map, query_self, row_sums, max_row_error=error
+#: records: block=block_path, query, heads, grid, shape, matches_block=same, maps, mean_map, query_self, row_sums, max_row_error=error
 F = torch.nn.functional
 pool = model.visual.attnpool
 captured = {}
@@ -41,7 +41,7 @@ for h in range(heads):
     print(f"  head {h:>2}: on itself {row[h, 0].item():.3f}, on the map {row[h, 1:].sum().item():.3f}, "
           f"largest {maps[h].max().item():.3f} at (row {top // grid}, col {top % grid})")
 
-block = "visual.attnpool"
+block_path = "visual.attnpool"
 query = "mean token"
 shape = weights.shape  # [batch, heads, queries, keys]
 query_self, row_sums = row[:, 0], row.sum(dim=-1)  # per head: attention on itself, and the row's total

@@ -1,6 +1,6 @@
 #: Per-head attention of each prompt's end-of-text token, in the last block of the text transformer.
 #: weight-dependent: prompts, stdout
-#: records: block, heads, shape, matches_block=same, max_row_error=error, prompts=rows
+#: records: block=block_path, heads, shape, matches_block=same, max_row_error=error, prompts=rows
 block = model.transformer.resblocks[-1]
 tokens = clip.tokenize(prompts, context_length=model.context_length)
 captured = {}
@@ -33,6 +33,6 @@ for p, prompt in enumerate(prompts):
     rows.append({"prompt": prompt, "eot": e, "pieces": pieces, "weights": row[:, : e + 1].tolist(),
                  "row_sums": row.sum(dim=-1).tolist(), "beyond": row[:, e + 1:].sum().item()})
 
-block = "transformer.resblocks." + str(len(model.transformer.resblocks) - 1)
+block_path = f"transformer.resblocks.{len(model.transformer.resblocks) - 1}"
 shape = weights.shape  # [prompts, heads, queries, keys]
 heads = shape[1]

@@ -1,6 +1,6 @@
 #: Norms through the text transformer: the residual stream and what attention and the MLP add to it, per block.
 #: weight-dependent: blocks, stdout
-#: records: tower, tokens, blocks
+#: records: tower, tokens=token_count, blocks
 tokens = clip.tokenize(prompts, context_length=model.context_length)
 eot = tokens.argmax(dim=-1)
 used = torch.arange(tokens.shape[1])[:, None] <= eot[None, :]  # [n_ctx, P]: the prompt's tokens up to EOT
@@ -33,6 +33,6 @@ for i, row in enumerate(rows):
     print(f"{i:>5}" + "".join(f"{row[k][0]:>10.3f} [{row[k][1]:>6.2f}]"
                               for k in ("stream_in", "attn", "mlp", "stream_out")))
 
-tower, tokens = "transformer", int(used.sum())
+tower, token_count = "transformer", int(used.sum())
 blocks = [{k: row[k][0] for k in ("stream_in", "attn", "mlp", "stream_out")}
                     | {"pooled_" + k: row[k][1] for k in ("stream_in", "attn", "mlp", "stream_out")} for row in rows]

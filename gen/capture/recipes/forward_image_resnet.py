@@ -1,6 +1,6 @@
 #: The image tower of a modified ResNet, one stage at a time.
 #: steps
-#: records: steps, matches_encode, norm
+#: records: steps, matches_encode
 visual = model.visual
 with torch.no_grad():
     pixels = preprocess(image).unsqueeze(0)  # preprocess(image)
@@ -38,4 +38,3 @@ with torch.no_grad():
     reference = reference / reference.norm(dim=-1, keepdim=True)
 matches_encode = torch.allclose(features, reference, atol=1e-5)
 print("same as model.encode_image:", matches_encode)
-norm = features.norm(dim=-1)

@@ -21,12 +21,12 @@ path = [visual.conv1, visual.conv2, visual.conv3, visual.avgpool]
 for stage in (visual.layer1, visual.layer2, visual.layer3, visual.layer4):
     for block in stage:
         path += [block.conv1, block.conv2, block.avgpool, block.conv3]
+path = [layer for layer in path if isinstance(layer, (nn.Conv2d, nn.AvgPool2d))]  # an Identity pool changes nothing
 field, jump = 1, 1
 for layer in path:
-    if isinstance(layer, (nn.Conv2d, nn.AvgPool2d)):
-        k = layer.kernel_size if isinstance(layer.kernel_size, int) else layer.kernel_size[0]
-        s = layer.stride if isinstance(layer.stride, int) else layer.stride[0]
-        field, jump = field + (k - 1) * jump, jump * s
+    k = layer.kernel_size if isinstance(layer.kernel_size, int) else layer.kernel_size[0]
+    s = layer.stride if isinstance(layer.stride, int) else layer.stride[0]
+    field, jump = field + (k - 1) * jump, jump * s
 print(f"layers on the widest path: {len(path)}; final step between cells: {jump} pixels")
 print(f"receptive field of one cell: {field} x {field} pixels, for a {pixels.shape[-1]}-pixel image")
 kind = "feature map"

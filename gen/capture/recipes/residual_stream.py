@@ -32,10 +32,11 @@ finally:
     for handle in handles:
         handle.remove()
 
-print(f"{'block':<28} {'norm in':>9} {'norm out':>9} {'change':>8} {'cosine':>7}")
+width = max(len(name) for name, _ in residual)
+print(f"{'block':<{width}} {'norm in':>9} {'norm out':>9} {'change':>8} {'cosine':>7}")
 for name, _ in residual:
     row = rows[name]
     turned = f"{row['change']:>8.3f} {row['cosine']:>7.3f}" if "cosine" in row else f"{'(new shape)':>16}"
-    print(f"{name:<28} {row['norm_in']:>9.3f} {row['norm_out']:>9.3f} {turned}")
+    print(f"{name:<{width}} {row['norm_in']:>9.3f} {row['norm_out']:>9.3f} {turned}")
 
 blocks = [rows[name] for name, _ in residual]

@@ -14,4 +14,4 @@ for name, param in model.visual.named_parameters():
 
 unfrozen = [name for name, param in model.visual.named_parameters() if param.requires_grad]
 trainable_visual = sum(p.numel() for p in model.visual.parameters() if p.requires_grad)
-print(f"\n{len(unfrozen)} parameter tensors ({trainable_visual:,} values) of blocks {first}..{blocks - 1} train again")
+print(f"\n{len(unfrozen)} parameter tensors ({trainable_visual:,} values) of {stage}.{first} to .{blocks - 1} train again")
