@@ -14,6 +14,7 @@ from gen.errors import ClipDocsError, RenderError
 from gen.render import diagrams as D
 from gen.render import changes as changes_mod
 from gen.render import diff as diff_mod
+from gen.render import fine_tuned as fine_tuned_pages
 from gen.render import inside
 from gen.render import pages as P
 from gen.render import tables, tracking
@@ -168,8 +169,9 @@ class DiagramMaker:
 def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[str],
          diagrams=None, catalog=None, diffs: list[list[str]] | None = None,
          baselines: dict | None = None, site_url: str = "", cache: Path | None = None,
-         figures_ready=None) -> dict[str, bytes]:
+         figures_ready=None, fine_tuned: list | None = None) -> dict[str, bytes]:
     """`cache`, if given, is a folder that keeps drawn plots and compiled templates between builds.
+    `fine_tuned`: comparisons of fine-tuned checkpoints with their base (gen.fine_tuned.FineTuned), a page each.
     `figures_ready`, if given, is called once the pages are rendered and before the plots are drawn:
     a build whose plots are being drawn in another process waits there."""
     env = make_env(cache / "templates" if cache is not None else None)
@@ -178,7 +180,7 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
     others = [snapshots[name] for name in compared if name in snapshots]
     everyone = full + [o for o in others if o.model.name not in documented]
     common = {"documented": full, "everyone": everyone, "catalog": catalog, "site_url": site_url,
-              "documented_names": [d.model.name for d in full]}
+              "documented_names": [d.model.name for d in full], "fine_tuned": fine_tuned or []}
     registry: list[dict] = []
     drawings: dict = {}
     shows_weights: dict[str, list[str]] = {}  # page -> the weight-dependent values it read
@@ -233,6 +235,7 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
     emit(P.Page("provenance/index.md", "provenance.md.j2", "Provenance"), full[0])
     emit(P.Page("figures/index.md", "figures.md.j2", "Figures"), full[0], {"figures": registry})
     emit(P.Page("linking.md", "linking.md.j2", "Linking from a thesis"), full[0], {"pages_of": P.model_pages})
+    files.update(fine_tuned_pages.emit_all(fine_tuned or [], emit, full, Linker, cache / "plots" if cache else None))
     if figures_ready is not None:
         figures_ready()  # plots drawn by another process are in the plot cache from here on
     plot_cache = cache / "plots" if cache is not None else None
