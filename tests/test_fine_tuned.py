@@ -8,7 +8,7 @@ import re
 import pytest
 import torch
 
-from fixtures_checkpoints import finetuned, save_jit, save_state_dict, tiny_model
+from fixtures_checkpoints import TINY_RESNET, finetuned, save_jit, save_state_dict, tiny_model
 from gen import archs, config
 from gen.fine_tuned import FineTuned
 from gen.fine_tuned_plan import collect
@@ -85,6 +85,40 @@ def test_unchanged_pair_across_formats(files, tmp_path):
     assert all(d.changed == 0 for d in ft.depth_image + ft.depth_text)
     assert ft.before.cosine == ft.after.cosine
     assert ft.image_moved == pytest.approx([1.0] * len(ft.images), abs=1e-6)
+    assert ft.text_moved == pytest.approx([1.0] * len(ft.prompts), abs=1e-6)
+
+
+def test_checkpoint_of_only_the_trained_tensors(files, tmp_path):
+    """A fine-tune that saved only what it trained: the rest is reported as removed and taken from the base."""
+    partial = {k: v for k, v in torch.load(files["paths"]["tuned.pt"]).items() if k in files["trained"] | REPLACED}
+    torch.save(partial, tmp_path / "partial.pt")
+    (ft,) = compare(tmp_path, pair("Partial", files["paths"]["base.pt"], tmp_path / "partial.pt"))
+    assert {c.name for c in ft.changed} == files["trained"] and {r.name for r in ft.reshaped} == REPLACED
+    assert len(ft.removed) == files["tensors"] - len(partial) and ft.identical == 0 and ft.added == ()
+
+
+def test_resnet_pair_reports_batchnorm_statistics_as_buffers(tmp_path):
+    """A ResNet whose last stage trained (running statistics included) and whose attention-pool output was replaced."""
+    base = tiny_model(TINY_RESNET)
+    save_state_dict(base, tmp_path / "base.pt")
+    tuned = tiny_model(TINY_RESNET)
+    with torch.no_grad():
+        for name, p in tuned.named_parameters():
+            if name.startswith("visual.layer4."):
+                p.add_(0.01)
+        tuned.visual.layer4[0].bn1.running_mean.add_(0.5)
+    finetuned(tuned, WIDTH)
+    save_state_dict(tuned, tmp_path / "tuned.pt")
+    cfg = config.load(tiny_extra(tmp_path / "cache", models=["RN50"], fine_tuned=[
+        {"name": "RN", "model": "RN50", "base": str(tmp_path / "base.pt"), "checkpoint": str(tmp_path / "tuned.pt")}]),
+        base_dir=tmp_path, env={})
+    (ft,) = collect(cfg, arch=TINY_RESNET)
+    layer4 = {name for name, _ in tuned.named_parameters() if name.startswith("visual.layer4.")}
+    assert {c.name for c in ft.changed if c.parameter} == layer4
+    assert [c.name for c in ft.changed if not c.parameter] == ["visual.layer4.0.bn1.running_mean"]
+    assert {r.name for r in ft.reshaped} == {"visual.attnpool.c_proj.weight", "visual.attnpool.c_proj.bias"}
+    assert [p.label for p in ft.depth_image if p.changed] == ["layer4.0", "output"]
+    assert ft.after.cosine is None and ft.image_moved is None  # 256-wide images, 16-wide texts
     assert ft.text_moved == pytest.approx([1.0] * len(ft.prompts), abs=1e-6)
 
 
