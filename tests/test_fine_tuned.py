@@ -248,3 +248,14 @@ def test_bad_fine_tuned_entries(files, tmp_path, entries, needles):
     proc = run_cli(tmp_path, {"models": ["ViT-B/32"], "compare": [], "weights": "random", "fine_tuned": entries}, out)
     assert_cli_error(proc, *needles)
     assert not out.exists()
+
+
+def test_checkpoint_that_is_not_one(files, tmp_path):
+    (tmp_path / "notes.pt").write_text("not a checkpoint")
+    out = tmp_path / "out"
+    proc = run_cli(tmp_path, {"models": ["ViT-B/32"], "compare": [], "weights": "random", "jobs": 1,
+                              "fine_tuned": [pair("HandCLIP", files["paths"]["base.pt"], tmp_path / "notes.pt")]}, out)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    (error,) = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert "fine_tuned entry 'HandCLIP', `checkpoint:`" in error and "not a PyTorch checkpoint" in error
+    assert "CLIP_DOCS_WEIGHTS=random" not in error, "random weights would not help here"

@@ -1,6 +1,7 @@
 """Capture what a fine-tuned checkpoint changed against its base: tensor by tensor, by depth, on the sample batch."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -30,7 +31,8 @@ def take(pair: FineTunedPair, plan: WeightsPlan, tuned_sha256: str, batch,
     log.info("Comparing fine-tuned %s with its base (%s weights)", pair.name, plan.mode)
     torch.set_num_threads(max(1, min(torch.get_num_threads(), os.cpu_count() or 1)))
     expected = arch or archs.KNOWN[pair.model]
-    tuned_raw, tuned_format = load.read_state_dict(pair.checkpoint, pair.model)
+    with _about(pair, "checkpoint"):
+        tuned_raw, tuned_format = load.read_state_dict(pair.checkpoint, pair.model)
     tuned_raw = {k: v.detach() for k, v in tuned_raw.items() if k not in load.NON_PARAMETER_KEYS and torch.is_tensor(v)}
     early = _derivable(tuned_raw)  # a whole checkpoint is checked before the base loads
     if early is not None:
@@ -39,9 +41,11 @@ def take(pair: FineTunedPair, plan: WeightsPlan, tuned_sha256: str, batch,
         loaded = load.load(plan, expected)
         base_model, base_arch, base_format = loaded.model, loaded.arch, loaded.format
     else:
-        base_model, base_arch, base_format = _from_file(pair.base, pair, expected)
+        with _about(pair, "base"):
+            base_model, base_arch, base_format = _from_file(pair.base, pair, expected)
     base_sd = {k: v.detach() for k, v in base_model.state_dict().items()}
-    tuned_model = _tuned(tuned_raw, base_sd, pair, expected)
+    with _about(pair, "checkpoint"):
+        tuned_model = _tuned(tuned_raw, base_sd, pair, expected)
     images, prompts = batch
     check_prompts(tuple(prompts), base_arch.context_length)
     before, after, image_moved, text_moved = _embeddings(base_model, tuned_model, base_arch, images, prompts)
@@ -71,6 +75,21 @@ def take(pair: FineTunedPair, plan: WeightsPlan, tuned_sha256: str, batch,
 def _info(plan: WeightsPlan, fmt: str) -> CheckpointInfo:
     source = plan.file_name or f"clip.model.CLIP(**config), torch.manual_seed({plan.seed})"
     return CheckpointInfo(plan.mode, source, plan.sha256, fmt, plan.seed, plan.official)
+
+
+@contextlib.contextmanager
+def _about(pair: FineTunedPair, role: str):
+    """A loader's LoadError, said of the fine_tuned entry; random weights would not help, so that advice goes."""
+    try:
+        yield
+    except LoadError as err:
+        message = str(err)
+        if message.startswith("extra.clip_docs.fine_tuned"):
+            raise
+        for advice in (f", {load.RANDOM_FIX}", f"; {load.RANDOM_FIX}"):
+            message = message.replace(advice, "")
+        raise LoadError(f"extra.clip_docs.fine_tuned entry {pair.name!r}, `{role}:`: {message} "
+                        f"Fix `{role}:` of that entry.") from None
 
 
 # --- loading -----------------------------------------------------------------------------------------------------
