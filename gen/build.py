@@ -7,7 +7,7 @@ import shutil
 import time
 from pathlib import Path
 
-from gen import cache, folders, store, weights
+from gen import cache, fine_tuned_plan, folders, store, weights
 from gen.config import Config
 from gen.errors import CacheError, OutputError, os_error
 from gen.render import dot as graphviz_dot
@@ -129,7 +129,8 @@ def generate(cfg: Config) -> dict[str, bytes]:
     dot = graphviz_dot.Dot(cfg.cache / "figures")  # fails at once, saying how to install Graphviz
     generator = generator_version()
     wanted = targets(cfg)
-    inputs = [path for _, _, path in wanted.values()] + [cache.catalog_path(cfg)]
+    tuned = fine_tuned_plan.targets(cfg)  # hashes both files of each pair; no torch
+    inputs = [path for _, _, path in wanted.values()] + [t.path for t in tuned] + [cache.catalog_path(cfg)]
 
     def fingerprint() -> str | None:
         return site_cache.key(cfg, inputs, render_env.TEMPLATES, dot.version, generator)
@@ -142,6 +143,7 @@ def generate(cfg: Config) -> dict[str, bytes]:
     from gen.render import inside, site
 
     check_prompts_before_capture(cfg, wanted)
+    compared = fine_tuned_plan.collect(cfg, tuned)  # first: a bad checkpoint fails before the long captures
     # A second process takes the catalog and the plots while this one captures (only if it captures).
     background = None
     if cfg.jobs > 1 and any(not path.is_file() for _, _, path in wanted.values()):
@@ -163,7 +165,8 @@ def generate(cfg: Config) -> dict[str, bytes]:
             for job in plot_jobs:
                 background.result(job)
         files = site.site(snaps, list(cfg.models), list(cfg.compare), dot, variants, [list(p) for p in cfg.diffs],
-                          baselines(cfg, snaps), cfg.site_url, cfg.cache, plots_drawn if plot_jobs else None)
+                          baselines(cfg, snaps), cfg.site_url, cfg.cache, plots_drawn if plot_jobs else None,
+                          compared)
     finally:
         dot.close()  # after a failure, diagrams not yet drawn are dropped
         if background is not None:

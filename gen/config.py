@@ -35,6 +35,16 @@ def _sample_data(name: str) -> Path:
 
 
 @dataclass(frozen=True)
+class FineTunedPair:
+    """One `extra.clip_docs.fine_tuned` entry: a fine-tuned checkpoint and the model it started from."""
+    name: str                  # page title: "HandCLIP"
+    slug: str                  # URL segment: "handclip"
+    model: str                 # the variant both files are, e.g. "ViT-B/32"
+    base: Path | None          # a checkpoint file, or None: "pretrained", resolved like `weights`
+    checkpoint: Path           # the fine-tuned file
+
+
+@dataclass(frozen=True)
 class Config:
     models: tuple[str, ...] = ("ViT-B/32", "RN50")  # documented in full, one page family each
     compare: tuple[str, ...] = ("RN50",)         # captured for the ViT-vs-ResNet comparison
@@ -51,6 +61,7 @@ class Config:
     unfreeze_last: int = 2                       # fine-tuning recipe: image blocks to unfreeze
     replacement_width: int = 256                 # fine-tuning recipe: new projection width
     jobs: int = os.cpu_count() or 1              # processes a build may use; 1 keeps all work in one
+    fine_tuned: tuple[FineTunedPair, ...] = ()   # fine-tuned checkpoints compared with their base
 
     @property
     def all_models(self) -> tuple[str, ...]:
@@ -213,7 +224,60 @@ def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[st
         replacement_width=_whole(raw.get("replacement_width", cfg.replacement_width), "replacement_width", 1, None,
                                  " (the width of the new projection)"),
     )
+    cfg = replace(cfg, fine_tuned=_fine_tuned(raw.get("fine_tuned"), path))
     return replace(cfg, jobs=_jobs(raw, env, cfg.jobs))
+
+
+FINE_TUNED_KEYS = ("name", "model", "base", "checkpoint")
+FINE_TUNED_EXAMPLE = "e.g. `- {name: HandCLIP, model: ViT-B/32, base: pretrained, checkpoint: path/to/handclip.pt}`"
+
+
+def _fine_tuned(entries: Any, path) -> tuple[FineTunedPair, ...]:
+    """extra.clip_docs.fine_tuned: a list of {name, model, base, checkpoint}; names (and their slugs) unique."""
+    if entries is None:
+        return ()
+    if not isinstance(entries, list):
+        raise ConfigError(f"extra.clip_docs.fine_tuned is {entries!r}, not a list; give one entry per fine-tuned "
+                          f"checkpoint, {FINE_TUNED_EXAMPLE}.")
+    pairs: list[FineTunedPair] = []
+    for i, entry in enumerate(entries):
+        pair = _fine_tuned_entry(entry, f"extra.clip_docs.fine_tuned[{i}]", path)
+        twin = next((p for p in pairs if p.slug == pair.slug), None)
+        if twin is not None:
+            same = "is used twice" if twin.name == pair.name else f"gives the same address as {twin.name!r}"
+            raise ConfigError(f"extra.clip_docs.fine_tuned: the name {pair.name!r} {same} (fine-tuned/{pair.slug}/); "
+                              f"give each fine-tuned checkpoint a name of its own.")
+        pairs.append(pair)
+    return tuple(pairs)
+
+
+def _fine_tuned_entry(entry: Any, key: str, path) -> FineTunedPair:
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"{key} is {entry!r}, not a mapping; {FINE_TUNED_EXAMPLE}.")
+    unknown = sorted(set(map(str, entry)) - set(FINE_TUNED_KEYS))
+    missing = [k for k in ("name", "model", "checkpoint") if not entry.get(k)]
+    if unknown or missing:
+        what = "; ".join(part for part in (f"unknown key(s) {unknown}" if unknown else "",
+                                           f"missing {missing}" if missing else "") if part)
+        raise ConfigError(f"{key}: {what}. Its keys are {list(FINE_TUNED_KEYS)}, {FINE_TUNED_EXAMPLE}.")
+    name = str(entry["name"]).strip()
+    slug = archs.slug(name)
+    if not slug:
+        raise ConfigError(f"{key}.name {name!r} has no letter or digit for its address; give it a name such as HandCLIP.")
+    model = _check_models([str(entry["model"])], f"{key}.model")[0]
+    checkpoint = _existing(path(entry["checkpoint"]), f"{key}.checkpoint", "the fine-tuned checkpoint")
+    base = entry.get("base", "pretrained")
+    base = None if base == "pretrained" else _existing(path(base), f"{key}.base",
+                                                      "the checkpoint it was fine-tuned from, or `pretrained`")
+    return FineTunedPair(name=name, slug=slug, model=model, base=base, checkpoint=checkpoint)
+
+
+def _existing(file: Path, key: str, what: str) -> Path:
+    if not file.is_file():
+        state = "is not a file" if file.exists() else "does not exist"
+        raise ConfigError(f"{key} {str(file)!r} {state}; give the path of {what} (a TorchScript archive or a "
+                          f"state dict), relative to mkdocs.yml or absolute.")
+    return file
 
 
 def file_sha256(path: Path) -> str:

@@ -99,6 +99,11 @@ def _memo(path: Path, cache: Path) -> Path:
     return cache / "sha256" / f"{key}.json"
 
 
+def checkpoint_sha256(path: Path, cache: Path) -> str:
+    """A checkpoint's SHA-256, hashed once and remembered in `cache` (see _cached_sha256)."""
+    return _cached_sha256(path, cache)
+
+
 def _cached_sha256(path: Path, cache: Path) -> str:
     """SHA-256 of a checkpoint, remembered with its (path, size, mtime) so warm builds skip re-hashing.
 

@@ -166,3 +166,37 @@ def prewarm(snapshot_file: Path, cache: Path, activations: bool) -> None:
         files(s, cache)
         if activations:
             activation_files(s, cache)
+
+
+# --- fine-tuned checkpoints (gen/render/fine_tuned.py) -------------------------------------------------------------
+
+def fine_tuned_changed_csv(ft) -> bytes:
+    rows = [[c.name, "x".join(map(str, c.shape)), c.count, c.delta_norm, c.relative, c.cosine] for c in ft.changed]
+    rows += [[r.name, f"{'x'.join(map(str, r.base_shape))} -> {'x'.join(map(str, r.tuned_shape))}", "", "", "reshaped", ""]
+             for r in ft.reshaped]
+    return to_csv(["tensor", "shape", "values", "change norm", "relative change", "cosine(base, tuned)"], rows)
+
+
+def fine_tuned_depth_csv(ft) -> bytes:
+    rows = [[tower, p.label, p.tensors, p.changed, p.replaced, p.relative]
+            for tower, points in (("image", ft.depth_image), ("text", ft.depth_text)) for p in points]
+    return to_csv(["tower", "position", "tensors", "changed", "reshaped, added or removed", "relative change"], rows)
+
+
+def fine_tuned_files(ft, names: dict[str, str], cache: Path | None = None) -> dict[str, bytes]:
+    """The change-by-depth figure (kept in `cache` under a key of its data and the plotting code) and the CSV files
+    of one fine-tuned comparison; `names` gives their paths ("figure", "changed", "depth")."""
+    def draw() -> bytes:
+        if cache is None:
+            return plots.fine_tuned_depth_svg(ft)
+        from gen.cache import read_sealed, version, write_sealed
+
+        facts = {"matplotlib": version("matplotlib"), "code": Path(plots.__file__).read_text(encoding="utf-8"),
+                 "data": ft.to_json()}
+        path = cache / f"fine_tuned_depth_svg-{hashlib.sha256(json.dumps(facts).encode()).hexdigest()[:32]}.svg"
+        data = read_sealed(path)
+        if data is None:
+            data = plots.fine_tuned_depth_svg(ft)
+            write_sealed(path, data)
+        return data
+    return {names["figure"]: draw(), names["changed"]: fine_tuned_changed_csv(ft), names["depth"]: fine_tuned_depth_csv(ft)}

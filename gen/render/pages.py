@@ -117,7 +117,7 @@ def resnet_pages(s: Snapshot, page) -> list[Page]:
     return out
 
 
-def site_pages(full: list[Snapshot], comparisons: list[Page]) -> list[Page]:
+def site_pages(full: list[Snapshot], comparisons: list[Page], fine_tuned: list[Page] = ()) -> list[Page]:
     """The page registry: every page of the site, in navigation order.  No other list of pages exists."""
     concepts = "concepts/index.md"
     out = [
@@ -134,6 +134,7 @@ def site_pages(full: list[Snapshot], comparisons: list[Page]) -> list[Page]:
     if comparisons:
         out.append(Page("compare/index.md", "compare_index.md.j2", "Compare", context={"comparisons": comparisons}))
         out += comparisons
+    out += fine_tuned
     out += [
         Page("figures/index.md", "figures.md.j2", "Figures"),
         Page("provenance/index.md", "provenance.md.j2", "Provenance"),

@@ -299,3 +299,36 @@ def grid_svg(s: Snapshot) -> bytes:
             ax.set_title(f"white: cell ({c}, {c}); red: the {g['field']} × {g['field']} pixels\n"
                          f"its receptive field spans (outside the image: zero padding)", fontsize=9)
         return _svg(fig)
+
+
+# --- fine-tuned checkpoints ------------------------------------------------------------------------------------------
+
+def fine_tuned_depth_svg(ft) -> bytes:
+    """Relative change ‖ΔW‖/‖W‖ by depth in both towers of a fine-tuned checkpoint (a gen.fine_tuned.FineTuned);
+    positions holding a reshaped, added or removed tensor are marked."""
+    plt = _pyplot()
+    towers = (("image", ft.depth_image), ("text", ft.depth_text))
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained",
+                                 width_ratios=[max(3, len(ft.depth_image)), max(3, len(ft.depth_text))])
+        for ax, (tower, points) in zip(axes, towers):
+            xs = range(len(points))
+            ys = [p.relative if p.relative is not None else float("nan") for p in points]
+            (line,) = ax.plot(xs, ys, "-", marker="o", markersize=3.5, color="#1f77b4",
+                              label="‖ΔW‖ / ‖W‖ over same-shape tensors")
+            line.set_gid(f"fine-tuned-{tower}")
+            marked = [i for i, p in enumerate(points) if p.replaced]
+            if marked:
+                top = max([y for y in ys if y == y] + [0.0]) or 1.0
+                ax.scatter(marked, [top] * len(marked), marker="x", color="#d62728", s=40, zorder=3,
+                           label="holds a reshaped, added or removed tensor")
+            ax.set_xticks(list(xs), [p.label for p in points], rotation=90 if len(points) > 16 else 0, fontsize=7)
+            ax.set_xlabel("position (input, blocks, output)")
+            ax.set_ylabel("relative change")
+            ax.set_title(f"{tower} tower", fontsize=9)
+            ax.set_ylim(bottom=0)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
+        base = "its seeded random base" if ft.base.mode == "random" else "its base"
+        fig.suptitle(f"{ft.name} ({ft.model}) against {base}: change by depth", fontsize=10)
+        return _svg(fig)

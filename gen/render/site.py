@@ -14,6 +14,7 @@ from gen.errors import ClipDocsError, RenderError
 from gen.render import diagrams as D
 from gen.render import changes as changes_mod
 from gen.render import diff as diff_mod
+from gen.render import fine_tuned as fine_tuned_pages
 from gen.render import inside, nav
 from gen.render import pages as P
 from gen.render import tables, tracking
@@ -201,18 +202,19 @@ LAST = ("figures/index.md", "linking.md")  # pages about the other pages: render
 def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[str],
          diagrams=None, catalog=None, diffs: list[list[str]] | None = None,
          baselines: dict | None = None, site_url: str = "", cache: Path | None = None,
-         figures_ready=None) -> dict[str, bytes]:
+         figures_ready=None, fine_tuned: list | None = None) -> dict[str, bytes]:
     """`cache`, if given, is a folder that keeps drawn plots and compiled templates between builds.
+    `fine_tuned`: comparisons of fine-tuned checkpoints with their base (gen.fine_tuned.FineTuned), a page each.
     `figures_ready`, if given, is called once the pages are rendered and before the plots are drawn:
     a build whose plots are being drawn in another process waits there."""
     return render(snapshots, documented, compared, diagrams, catalog, diffs, baselines, site_url, cache,
-                  figures_ready).files
+                  figures_ready, fine_tuned).files
 
 
 def render(snapshots: dict[str, Snapshot], documented: list[str], compared: list[str],
            diagrams=None, catalog=None, diffs: list[list[str]] | None = None,
            baselines: dict | None = None, site_url: str = "", cache: Path | None = None,
-           figures_ready=None) -> Rendered:
+           figures_ready=None, fine_tuned: list | None = None) -> Rendered:
     """Every page of the registry rendered, with its figures and tables, and the navigation made from it."""
     env = make_env(cache / "templates" if cache is not None else None)
     files: dict[str, bytes] = {}
@@ -221,9 +223,10 @@ def render(snapshots: dict[str, Snapshot], documented: list[str], compared: list
     everyone = full + [o for o in others if o.model.name not in documented]
     by_name = {x.model.name: x for x in everyone}
     comparisons = comparison_pages(everyone, catalog, diffs)
-    registry = P.site_pages(full, comparisons)
+    registry = P.site_pages(full, comparisons, fine_tuned_pages.pages(fine_tuned or [], full, Linker))
     common = {"documented": full, "everyone": everyone, "catalog": catalog, "site_url": site_url,
-              "documented_names": [d.model.name for d in full], "prov": full[0].provenance, "registry": registry}
+              "documented_names": [d.model.name for d in full], "prov": full[0].provenance, "registry": registry,
+              "fine_tuned": fine_tuned or []}
     figures: list[dict] = []
     drawings: dict = {}
     records: dict[str, dict] = {}
@@ -268,6 +271,7 @@ def render(snapshots: dict[str, Snapshot], documented: list[str], compared: list
     for page in registry:
         if page.path in LAST:
             emit(page)
+    files.update(fine_tuned_pages.files(fine_tuned or [], cache / "plots" if cache else None))
     if figures_ready is not None:
         figures_ready()  # plots drawn by another process are in the plot cache from here on
     plot_cache = cache / "plots" if cache is not None else None
