@@ -5,13 +5,11 @@ Deciding and reading never import torch; only a cache miss calls gen/capture/fin
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from gen import cache, download, weights
+from gen import cache, download, store, weights
 from gen.config import Config, FineTunedPair, file_sha256
 from gen.fine_tuned import SCHEMA, FineTuned
 
@@ -42,7 +40,7 @@ def base_plan(cfg: Config, pair: FineTunedPair) -> weights.WeightsPlan:
 
 
 def code_version() -> str:
-    return cache.files_digest([*cache.CAPTURE_CODE, GEN / "fine_tuned.py"], GEN)
+    return store.files_digest([*cache.CAPTURE_CODE, GEN / "fine_tuned.py"], GEN)
 
 
 def key(cfg: Config, pair: FineTunedPair, base: weights.WeightsPlan, tuned_sha256: str) -> str:
@@ -50,11 +48,11 @@ def key(cfg: Config, pair: FineTunedPair, base: weights.WeightsPlan, tuned_sha25
     images, prompts = sample_batch(cfg)
     facts = {
         "schema": SCHEMA, "name": pair.name, "model": pair.model, "base": base.identity, "tuned": tuned_sha256,
-        "clip": [cache.version("clip-anytorch"), cache.version("clip"), cache.version("openai-clip")],
-        "torch": cache.version("torch"), "torchvision": cache.version("torchvision"), "code": code_version(),
+        "clip": store.clip_versions(),
+        "torch": store.version("torch"), "torchvision": store.version("torchvision"), "code": code_version(),
         "images": [[p.name, file_sha256(p)] for p in images], "prompts": list(prompts),
     }
-    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]
+    return store.fingerprint(facts)
 
 
 def targets(cfg: Config) -> list[Target]:

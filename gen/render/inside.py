@@ -189,11 +189,11 @@ def fine_tuned_files(ft, names: dict[str, str], cache: Path | None = None) -> di
     def draw() -> bytes:
         if cache is None:
             return plots.fine_tuned_depth_svg(ft)
-        from gen.cache import read_sealed, version, write_sealed
+        from gen.store import read_sealed, version, write_sealed
 
         facts = {"matplotlib": version("matplotlib"), "code": Path(plots.__file__).read_text(encoding="utf-8"),
                  "data": ft.to_json()}
-        path = cache / f"fine_tuned_depth_svg-{hashlib.sha256(json.dumps(facts).encode()).hexdigest()[:32]}.svg"
+        path = cache / f"fine_tuned_depth_svg-{fingerprint(facts)}.svg"
         data = read_sealed(path)
         if data is None:
             data = plots.fine_tuned_depth_svg(ft)
