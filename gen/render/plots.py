@@ -10,9 +10,12 @@ from gen.snapshot import Snapshot
 
 def _pyplot():
     """matplotlib, imported when a figure is drawn: a build whose figures are all cached never loads it."""
+    import logging
+
     import matplotlib
 
     matplotlib.use("Agg")
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # it reports every font it subsets for a PDF
     import matplotlib.pyplot as plt
 
     return plt
@@ -22,6 +25,7 @@ def _pyplot():
 # text stays above 6 pt (9 * 345 / 504 = 6.2).
 WIDTH = 7.0
 SMALL, TITLE, SUPTITLE = 9, 10, 11
+TALL = 11.5  # at most this high (inches): scaled to the text width, it still fits an A4 page of text (598 pt)
 
 STYLE = {
     "svg.hashsalt": "understanding-clip",   # stable element ids
@@ -207,7 +211,8 @@ def attention_text(s: Snapshot) -> dict[str, bytes]:
     prompts, heads = r["prompts"], r["heads"]
     top = max(v for p in prompts for row in p["weights"] for v in row)
     widest = max(len(p["pieces"]) for p in prompts)
-    row_in = min(0.24, max(0.1, 9.0 / (len(prompts) * heads)))  # one head's row, in inches
+    # one head's row, in inches: the whole figure at most TALL inches high, so that it fits a page of text
+    row_in = min(0.24, max(0.05, (TALL - len(prompts) * 0.75 - 0.6) / (len(prompts) * heads)))
     cell_pt = ((WIDTH - 2.2) * 72 / widest, row_in * 72)
     numbers = cell_pt[0] >= NUMBER_CELL[0] and cell_pt[1] >= NUMBER_CELL[1]
     step = every(heads, heads * row_in * 72, 1.3 * SMALL)
