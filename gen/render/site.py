@@ -14,7 +14,7 @@ from gen.errors import ClipDocsError, RenderError
 from gen.render import diagrams as D
 from gen.render import changes as changes_mod
 from gen.render import diff as diff_mod
-from gen.render import inside
+from gen.render import inside, kit
 from gen.render import pages as P
 from gen.render import tables, tracking
 from gen.render.env import make_env, relative
@@ -242,6 +242,8 @@ def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[s
     if diagrams is not None:
         inline_drawings(files, drawings, registry)
         log.info("Graphviz: %d diagrams, %d dot runs, %.2f s", len(registry), diagrams.runs, diagrams.seconds)
+    for s in full:
+        files.update(kit.kit(s, files, registry, site_url))  # after every figure is drawn
     files["SUMMARY.md"] = render_template(env, "SUMMARY.md.j2", {
         **common, "page": "SUMMARY.md", "pages_of": P.model_pages, "comparisons": comparisons,
     }).encode("utf-8")
