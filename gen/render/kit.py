@@ -29,7 +29,8 @@ def _figure_lines(figures: list[dict], names: set[str]) -> list[str]:
     for f in sorted(figures, key=lambda f: f["base"]):
         pdf = posixpath.basename(f["base"]) + ".pdf"
         if pdf in names:
-            lines.append(f"- `figures/{pdf}`: {f['caption'] or 'diagram'} (shown on {cite.url_path(f['page']) or 'the home page'})")
+            shown = cite.url_path(f["page"]) or "the home page"
+            lines.append(f"- `figures/{pdf}`: {f['caption'] or 'diagram'} (shown on {shown})")
     return lines
 
 
