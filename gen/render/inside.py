@@ -117,10 +117,10 @@ PLOTS = (
     Plot("causal-mask", plots.causal_mask, "The top-left corner of the text transformer's causal attention mask: "
          "0 where a query may attend, minus infinity where it may not.", "attention", ("causal-mask",)),
     Plot("attention-image", plots.attention_image, "Attention of the image tower's query token over the image "
-         "grid in its last attention, per head and averaged over the heads, over the sample image.", "attention",
+         "grid, per head and averaged over the heads, laid over the sample image.", "attention",
          ("attention-image",)),
-    Plot("attention-text", plots.attention_text, "Attention of the end-of-text token in the last text block, per "
-         "head, for every prompt.", "attention", ("attention-text",)),
+    Plot("attention-text", plots.attention_text, "Attention of the end-of-text token per head, for every prompt; "
+         "the numbers are in the CSV.", "attention", ("attention-text",)),
     Plot("depth", plots.depth, "Mean L2 norms of the residual stream and of what each block adds, through the "
          "depth of both towers, from one forward pass.", "activations", ("depth-image", "depth-text")),
     Plot("preprocessing", plots.preprocessing, "The sample image after Resize, with the CenterCrop window, and "
