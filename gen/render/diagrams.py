@@ -144,7 +144,8 @@ def print_layout(source: str, wrap_at: int, flip: bool) -> str:
         source = source.replace(lr, "") if lr in source else source.replace("rankdir=TB", "rankdir=LR", 1)
 
     def wrap(m: re.Match) -> str:
-        lines = [part for line in m[1].split("\\n") for part in (textwrap.wrap(line, wrap_at, break_long_words=False, break_on_hyphens=False) or [""])]
+        lines = [part for line in m[1].split("\\n")
+                 for part in textwrap.wrap(line, wrap_at, break_long_words=False, break_on_hyphens=False) or [""]]
         return 'label="' + "\\n".join(lines) + '"'
     return re.sub(r'label="((?:[^"\\]|\\.)*)"', wrap, source)
 
