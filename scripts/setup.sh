@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 
 want_apt=()
 command -v dot >/dev/null 2>&1 || want_apt+=(graphviz)
-if [[ "${1:-}" == "--tests" ]]; then  # what only the tests need: a browser, and LaTeX to compile the tables
+if [[ "${1:-}" == "--tests" ]]; then  # what only the tests need: a browser, LaTeX to compile the tables, biber
   command -v chromium >/dev/null 2>&1 || want_apt+=(chromium)
   command -v pdflatex >/dev/null 2>&1 || want_apt+=(texlive-latex-base texlive-latex-recommended)
+  command -v biber >/dev/null 2>&1 || want_apt+=(biber)  # the citations are checked with biblatex's data model too
 fi
 if ((${#want_apt[@]})); then
   if command -v apt-get >/dev/null 2>&1; then

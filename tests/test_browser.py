@@ -117,3 +117,52 @@ def test_dark_mode_toggle_and_screenshots(server, page):
     box = svg.bounding_box()
     assert box and box["width"] <= 1280, "a diagram is wider than the window"
     print(f"screenshots: {SHOTS / 'block-light.png'}, {SHOTS / 'block-dark.png'}")
+
+
+# The smallest rendered text of every diagram on the page (font size in SVG user units times the screen scale),
+# each diagram's rendered width and its card's, and the page's own width.
+MEASURE_DIAGRAMS = """() => [...document.querySelectorAll('div.clip-diagram-svg')].map(card => {
+  const svg = card.querySelector('svg');
+  const sizes = [...svg.querySelectorAll('text')].map(t => {
+    const m = t.getScreenCTM();
+    return parseFloat(t.getAttribute('font-size')) * Math.hypot(m.c, m.d);
+  });
+  return {smallest: Math.min(...sizes), width: svg.getBoundingClientRect().width, card: card.clientWidth,
+          scrolls: card.scrollWidth > card.clientWidth};
+})"""
+PAGE_WIDTH = "() => document.documentElement.scrollWidth"
+MEASURE_PLOTS = """() => [...document.querySelectorAll('article img[src$=".svg"]')].map(img => ({
+  src: img.getAttribute('src'), width: img.getBoundingClientRect().width, natural: img.naturalWidth,
+  zoom: !!img.closest('a.glightbox')}))"""
+
+
+@pytest.mark.parametrize("width", [400, 1400])
+def test_diagrams_and_plots_read_at_phone_and_desktop_widths(browser, server, width):
+    from gen.render.plots import SMALL
+
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    tab = context.new_page()
+    try:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        tab.goto(server + "models/vit-b-32/visual/transformer/resblocks/3/")
+        tab.screenshot(path=str(SHOTS / f"block-{width}.png"), full_page=True)
+        diagrams = tab.evaluate(MEASURE_DIAGRAMS)
+        assert diagrams, "no diagram on the block page"
+        for d in diagrams:
+            assert d["smallest"] >= 8, f"diagram text {d['smallest']:.1f} px at a {width} px window: {d}"
+        assert tab.evaluate(PAGE_WIDTH) <= width, "the page itself scrolls sideways"
+        if width == 400:
+            assert any(d["scrolls"] for d in diagrams), "no diagram scrolls on a phone: they must have shrunk"
+        tab.goto(server + "models/vit-b-32/attention/")
+        tab.screenshot(path=str(SHOTS / f"attention-{width}.png"), full_page=True)
+        plots = {p["src"].rpartition("/")[2]: p for p in tab.evaluate(MEASURE_PLOTS)}
+        assert {"attention-image.svg", "attention-text.svg", "causal-mask.svg"} <= set(plots)
+        for name, p in plots.items():
+            assert p["zoom"], f"{name} does not open full size"
+            assert 0 < p["width"] <= width, f"{name} is {p['width']} px wide in a {width} px window"
+            smallest = SMALL * 4 / 3 * p["width"] / p["natural"]  # plot text is SMALL pt at the figure's own size
+            print(f"{width} px window: {name} shown {p['width']:.0f} of {p['natural']} px, smallest text {smallest:.1f} px")
+            if width == 1400:
+                assert smallest >= 10, f"{name}: titles and labels {smallest:.1f} px at the page width"
+    finally:
+        context.close()

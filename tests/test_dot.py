@@ -1,4 +1,5 @@
-# Graphviz runs: one `dot` run per diagram for SVG and PDF, on threads, cached; a bad diagram is one named error.
+# Graphviz runs: per diagram one `dot` run for the SVG and one for the PDF's print layout (more only when a print
+# layout's labels come out too small), on threads, cached; a bad diagram is one named error.
 from __future__ import annotations
 
 import re
@@ -17,12 +18,13 @@ def small(name: str) -> str:
     return g.source()
 
 
-def test_one_run_gives_svg_and_pdf_then_the_cache(tmp_path):
+def test_two_runs_give_svg_and_pdf_then_the_cache(tmp_path):
     dot = Dot(tmp_path)
     first = dot.render("small", small("small"))
     assert first["svg"].lstrip().startswith(b"<?xml") and first["pdf"].startswith(b"%PDF")
     assert b"/CreationDate (D:19700101000000Z)" in first["pdf"]
-    assert dot.runs == 1
+    assert dot.runs == 2  # the SVG, and the PDF from the print layout (a small diagram fits at the first try)
+    assert b"12.00" not in first["svg"] and b'font-size="10.00"' in first["svg"], "the SVG is the screen layout"
     assert Dot(tmp_path).render("small", small("small")) == first
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".pdf", ".svg"]
     dot.close()
@@ -36,7 +38,7 @@ def test_many_diagrams_on_threads_match_one_at_a_time(tmp_path):
     threaded.close()
     serial = Dot(tmp_path / "serial", workers=1)
     assert results == {name: serial.render(name, source) for name, source in sources.items()}
-    assert threaded.runs == serial.runs == 8
+    assert threaded.runs == serial.runs == 16
     serial.close()
 
 

@@ -140,8 +140,10 @@ def test_figures_are_cached_by_what_they_are_drawn_from(tiny_snapshot, tmp_path)
 
     first = inside.files(tiny_snapshot, tmp_path)
     cached = sorted(p.name for p in tmp_path.iterdir())
-    assert len(cached) == sum(1 for k in first if k.endswith(".svg")) == 7  # six inside figures and the PCA plot
+    drawn = [k for k in first if k.endswith((".svg", ".pdf"))]
+    assert len(cached) == len(drawn) == 14  # six inside figures and the PCA plot, each as SVG and PDF
+    assert all(k[:-4] + ".json" in first for k in drawn), "every plot comes with the data it is drawn from"
     assert inside.files(tiny_snapshot, tmp_path) == first == inside.files(tiny_snapshot)  # cached, and as drawn
     other = dataclasses.replace(tiny_snapshot, weights=dataclasses.replace(tiny_snapshot.weights, mode="pretrained"))
     inside.files(other, tmp_path)
-    assert len(list(tmp_path.iterdir())) == 14, "a change in the data must draw the figures again"
+    assert len(list(tmp_path.iterdir())) == 28, "a change in the data must draw the figures again"

@@ -1,4 +1,5 @@
-# The same Snapshot renders to byte-identical pages, DOT and SVG, even with an empty figure cache.
+# The same Snapshot renders to byte-identical pages, DOT, SVG, PDF, plot data and thesis kits, even with an empty
+# figure cache.
 from __future__ import annotations
 
 import dataclasses
@@ -18,8 +19,8 @@ def test_second_render_is_identical(tiny_cfg, tiny_snapshot, tiny_files, tmp_pat
     assert any(p.suffix == ".svg" for p in (fresh / "figures").iterdir()), "dot did not run again"
     assert any(p.suffix == ".svg" for p in (fresh / "plots").iterdir()), "matplotlib did not run again"
     assert sorted(again) == sorted(tiny_files)
-    compared = [p for p in again if p.endswith((".md", ".dot", ".svg"))]
-    assert any(p.endswith(".svg") for p in compared) and any(p.endswith(".dot") for p in compared)
+    compared = [p for p in again if p.endswith((".md", ".dot", ".svg", ".pdf", ".json", ".zip"))]
+    assert all(any(p.endswith(ext) for p in compared) for ext in (".svg", ".dot", ".pdf", ".json", ".zip"))
     differing = [p for p in compared if again[p] != tiny_files[p]]
     assert differing == []
 

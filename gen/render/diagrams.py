@@ -44,12 +44,19 @@ def standalone(svg: bytes, page: str, base: str) -> bytes:
 
 
 def inline(svg: bytes, prefix: str) -> str:
-    """SVG text ready to sit inside Markdown: no prolog, no comments, no blank lines, and ids made unique
-    on the page with `prefix` (Graphviz numbers every diagram's nodes from node1)."""
+    """SVG text ready to sit inside Markdown: no prolog, no comments, no blank lines, ids made unique on the
+    page with `prefix` (Graphviz numbers every diagram's nodes from node1), and a smallest width (MIN_SCALE)."""
     text = svg.decode("utf-8")
     text = re.sub(r'\bid="', f'id="{prefix}-', text)
     text = re.sub(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r'<svg width="([\d.]+)pt"', lambda m: f'<svg style="min-width: {MIN_SCALE * float(m[1]):.0f}pt" '
+                  f'width="{m[1]}pt"', text, count=1)
     return "\n".join(line for line in text.splitlines() if line.strip())
+
+
+# On a narrow screen a diagram shrinks to fit the column down to this share of its size (9 pt labels stay 9 px),
+# and scrolls sideways below that.
+MIN_SCALE = 0.75
 
 
 class Graph:

@@ -131,10 +131,13 @@ def make_env(compiled: Path | None = None) -> jinja2.Environment:
                        page_url=page_url, step_of=step_of)
     env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
     from gen.quoted import quoted
+    from gen.render import cite
+    from gen.render.kit import kit_path
     from gen.render.diagrams import FORWARD_STEP
-    from gen.render.inside import figure_recipes
+    from gen.render.inside import figure_recipes, site_plots
 
     env.globals.update(link=link, file_link=file_link, access=access, anchor=anchor, fence=fence, quoted=quoted,
                        source_line=source_line, figure_recipes=figure_recipes, FORWARD_STEP=FORWARD_STEP,
-                       LONG_LINES=LONG_LINES)
+                       LONG_LINES=LONG_LINES, site_plots=site_plots,
+                       citation=cite.citation, bibtex_entry=cite.bibtex, ris_entry=cite.ris, kit_path=kit_path)
     return env

@@ -1,8 +1,11 @@
-"""Figures (SVG) and their numbers (CSV) for the pages that look inside the computation:
+"""Plots (SVG, PDF, JSON source) and their numbers (CSV) for the pages that look inside the computation:
 tokenizer, causal mask, attention maps, norms through depth, preprocessing and the image grid."""
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from gen.render import plots
 from gen.render.tables import to_csv
@@ -99,61 +102,132 @@ def figure_recipes(name: str) -> tuple[str, ...]:
 DRAWN_FROM = tuple(dict.fromkeys(name for names in FIGURE_RECIPES.values() for name in names))
 
 
+@dataclass(frozen=True)
+class Plot:
+    """One plot of a model: drawn by `draw`, stored as figures/<slug>/<name>.svg, .pdf and .json (the recipe
+    results it is drawn from), shown on the model's page `page`, its numbers also in tables/<slug>/<t>.csv."""
+    name: str
+    draw: Callable[[Snapshot], dict[str, bytes]]
+    caption: str
+    page: str
+    tables: tuple[str, ...] = ()
+
+
+PLOTS = (
+    Plot("causal-mask", plots.causal_mask, "The top-left corner of the text transformer's causal attention mask: "
+         "0 where a query may attend, minus infinity where it may not.", "attention", ("causal-mask",)),
+    Plot("attention-image", plots.attention_image, "Attention of the image tower's query token over the image "
+         "grid, per head and averaged over the heads, laid over the sample image.", "attention",
+         ("attention-image",)),
+    Plot("attention-text", plots.attention_text, "Attention of the end-of-text token per head, for every prompt; "
+         "the numbers are in the CSV.", "attention", ("attention-text",)),
+    Plot("depth", plots.depth, "Mean L2 norms of the residual stream and of what each block adds, through the "
+         "depth of both towers, from one forward pass.", "activations", ("depth-image", "depth-text")),
+    Plot("preprocessing", plots.preprocessing, "The sample image after Resize, with the CenterCrop window, and "
+         "after CenterCrop.", "preprocessing", ("preprocessing",)),
+    Plot("patch-grid", plots.grid, "The sample image cut into the patch grid of the image transformer, numbered "
+         "as tokens.", "preprocessing", ("patch-grid",)),
+    Plot("feature-grid", plots.grid, "The final feature grid of the ResNet over the sample image, and the "
+         "receptive field of one cell.", "preprocessing", ("feature-grid",)),
+    Plot("pca", plots.pca, "Image and text embeddings projected on their first two principal components.",
+         "similarity"),
+)
+GELU = Plot("quickgelu-vs-gelu", plots.gelu, "QuickGELU and GELU evaluated at build time, and their difference.",
+            "concepts/quickgelu")
+PLOT_FORMATS = plots.FORMATS + ("json",)
+
+
+def model_plots(s: Snapshot) -> list[Plot]:
+    """The plots one model's pages show (a grid of patches or of features; PCA when both towers meet)."""
+    return [p for p in PLOTS if all(name in s.recipes for name in FIGURE_RECIPES[p.name])
+            and p.name != ("feature-grid" if grid_name(s) == "patch-grid" else "patch-grid")]
+
+
+def plot_base(s: Snapshot | None, plot: Plot) -> str:
+    return f"figures/{s.model.slug}/{plot.name}" if s is not None else f"figures/{plot.name}"
+
+
+def plot_figures(s: Snapshot, site_wide: bool = False) -> list[dict]:
+    """The plots as data, one dict each (model, name, base path without extension, caption, the page showing it,
+    downloadable formats, CSV tables); `site_wide`: the concept pages' plots drawn from this model."""
+    if site_wide:
+        return [{"model": s.model.name, "name": GELU.name, "base": plot_base(None, GELU), "caption": GELU.caption,
+                 "page": f"{GELU.page}/index.md", "formats": PLOT_FORMATS, "tables": ()}]
+    return [{"model": s.model.name, "name": p.name, "base": plot_base(s, p), "caption": p.caption,
+             "page": f"models/{s.model.slug}/{p.page}/index.md", "formats": PLOT_FORMATS,
+             "tables": tuple(f"tables/{s.model.slug}/{t}.csv" for t in p.tables)} for p in model_plots(s)]
+
+
+def site_plots(documented: list[Snapshot]) -> list[dict]:
+    """Every plot of the site as data (see plot_figures): each documented model's, then the concept pages'."""
+    return [f for s in documented for f in plot_figures(s)] + plot_figures(documented[0], site_wide=True)
+
+
+def plot_source(s: Snapshot, name: str) -> bytes:
+    """What a plot is drawn from, as JSON: the results of its recipes, with the model and weights."""
+    data = {"model": s.model.name, "weights": s.weights.mode, "figure": name,
+            "recipes": {recipe: s.recipes[recipe].result for recipe in FIGURE_RECIPES[name]}}
+    return (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def _drawer(s: Snapshot, cache: Path | None):
-    """Draws a figure, or reads it from `cache` when the same data and the same plotting code drew it before
-    (and the stored file still matches its SHA-256)."""
+    """Draws a figure in every format, or reads it from `cache` when the same data and the same plotting code
+    drew it before (and each stored file still matches its SHA-256)."""
     if cache is None:
         return lambda draw: draw(s)
     from gen.store import version
 
     facts = {"model": s.model.name, "weights": s.weights.mode, "matplotlib": version("matplotlib"),
-             "pillow": version("pillow"),  # writes the PNGs embedded in the SVGs
+             "pillow": version("pillow"),  # writes the PNGs embedded in the figures
              "code": [Path(plots.__file__).read_text(encoding="utf-8"), Path(__file__).read_text(encoding="utf-8")],
              "data": {name: s.recipes[name].result for name in DRAWN_FROM if name in s.recipes}}
     key = fingerprint(facts)
 
-    def drawn(draw) -> bytes:
+    def drawn(draw) -> dict[str, bytes]:
         from gen.store import read_sealed, write_sealed
 
-        path = cache / f"{draw.__name__}-{key}.svg"
-        data = read_sealed(path)  # None when absent or damaged
-        if data is None:
-            data = draw(s)
-            write_sealed(path, data)
-        return data
+        paths = {fmt: cache / f"{draw.__name__}-{key}.{fmt}" for fmt in plots.FORMATS}
+        found = {fmt: read_sealed(path) for fmt, path in paths.items()}  # None when absent or damaged
+        if any(data is None for data in found.values()):
+            found = draw(s)
+            for fmt, path in paths.items():
+                write_sealed(path, found[fmt])
+        return found
     return drawn
 
 
+def _plot_files(s: Snapshot | None, source: Snapshot, plot: Plot, draw) -> dict[str, bytes]:
+    base = plot_base(s, plot)
+    out = {f"{base}.{fmt}": data for fmt, data in draw(plot.draw).items()}
+    out[f"{base}.json"] = plot_source(source, plot.name)
+    return out
+
+
 def files(s: Snapshot, cache: Path | None = None) -> dict[str, bytes]:
-    """Every figure and CSV file of these pages for one model; SVGs are kept in `cache` (a folder) if given."""
-    fig, tab = f"figures/{s.model.slug}", f"tables/{s.model.slug}"
+    """Every figure (SVG, PDF, JSON source) and CSV file of these pages for one model; drawn figures are kept in
+    `cache` (a folder) if given."""
+    tab = f"tables/{s.model.slug}"
     grid = grid_name(s)
     draw = _drawer(s, cache)
     out = {
         f"{tab}/tokens.csv": tokens_csv(s),
-        f"{fig}/causal-mask.svg": draw(plots.causal_mask_svg),
         f"{tab}/causal-mask.csv": causal_mask_csv(s),
-        f"{fig}/attention-image.svg": draw(plots.attention_image_svg),
         f"{tab}/attention-image.csv": attention_image_csv(s),
-        f"{fig}/attention-text.svg": draw(plots.attention_text_svg),
         f"{tab}/attention-text.csv": attention_text_csv(s),
-        f"{fig}/depth.svg": draw(plots.depth_svg),
         f"{tab}/depth-image.csv": depth_csv(s, "image"),
         f"{tab}/depth-text.csv": depth_csv(s, "text"),
-        f"{fig}/preprocessing.svg": draw(plots.preprocessing_svg),
         f"{tab}/preprocessing.csv": preprocessing_csv(s),
         f"{tab}/normalisation.csv": normalisation_csv(s),
-        f"{fig}/{grid}.svg": draw(plots.grid_svg),
         f"{tab}/{grid}.csv": grid_csv(s),
     }
-    if "pca" in s.recipes:  # not captured when a fine-tuned checkpoint's towers embed to different widths
-        out[f"{fig}/pca.svg"] = draw(plots.pca_svg)
+    for plot in model_plots(s):
+        out.update(_plot_files(s, s, plot, draw))
     return out
 
 
 def activation_files(s: Snapshot, cache: Path | None = None) -> dict[str, bytes]:
     """The QuickGELU-vs-GELU figure of the concepts page, drawn from one model's `activations` recipe."""
-    return {"figures/quickgelu-vs-gelu.svg": _drawer(s, cache)(plots.gelu_svg)}
+    return _plot_files(None, s, GELU, _drawer(s, cache))
 
 
 def prewarm(snapshot_file: Path, cache: Path, activations: bool) -> None:

@@ -15,7 +15,7 @@ from gen.render import diagrams as D
 from gen.render import changes as changes_mod
 from gen.render import diff as diff_mod
 from gen.render import fine_tuned as fine_tuned_pages
-from gen.render import inside, nav
+from gen.render import inside, kit, nav
 from gen.render import pages as P
 from gen.render import tables, tracking
 from gen.render.env import make_env
@@ -281,6 +281,8 @@ def render(snapshots: dict[str, Snapshot], documented: list[str], compared: list
     if diagrams is not None:
         inline_drawings(files, drawings, figures)
         log.info("Graphviz: %d diagrams, %d dot runs, %.2f s", len(figures), diagrams.runs, diagrams.seconds)
+    for s in full:
+        files.update(kit.kit(s, files, figures, site_url))  # after every figure is drawn
     files["SUMMARY.md"] = nav.summary(registry).encode("utf-8")
     for f in figures:
         records[f["page"]].setdefault("figures", []).append(f["base"])
