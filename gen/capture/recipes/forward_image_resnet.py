@@ -4,15 +4,9 @@
 visual = model.visual
 with torch.no_grad():
     pixels = preprocess(image).unsqueeze(0)  # preprocess(image)
-    x = visual.conv1(pixels)  # stem conv1 (stride 2)
-    x = visual.bn1(x)  # stem bn1
-    x = visual.relu1(x)  # stem relu1
-    x = visual.conv2(x)  # stem conv2
-    x = visual.bn2(x)  # stem bn2
-    x = visual.relu2(x)  # stem relu2
-    x = visual.conv3(x)  # stem conv3
-    x = visual.bn3(x)  # stem bn3
-    x = visual.relu3(x)  # stem relu3
+    x = visual.relu1(visual.bn1(visual.conv1(pixels)))  # stem conv1, bn1, relu1 (stride 2)
+    x = visual.relu2(visual.bn2(visual.conv2(x)))  # stem conv2, bn2, relu2
+    x = visual.relu3(visual.bn3(visual.conv3(x)))  # stem conv3, bn3, relu3
     x = visual.avgpool(x)  # stem avgpool
     x = visual.layer1(x)  # layer1
     x = visual.layer2(x)  # layer2
