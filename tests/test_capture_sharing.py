@@ -83,3 +83,26 @@ def test_a_pass_is_not_reused_under_hooks_or_after_a_change():
         model.encode_image(x)
         assert passes.reused == 1
     assert "encode_image" not in model.__dict__
+
+
+def test_model_snapshots_do_not_depend_on_the_number_of_processes(tmp_path, monkeypatch):
+    """A real (tiny) capture in a build with one process and in one with a second process beside it."""
+    import shutil
+
+    import gen.capture
+    from gen import build, cache, config
+    from helpers import TINY_ARCH, tiny_extra
+
+    real = gen.capture.take_snapshot
+    monkeypatch.setattr(gen.capture, "take_snapshot", lambda plan, cfg, scope="full", arch=None:
+                        real(plan, cfg, scope, arch=TINY_ARCH))
+    written = {}
+    for jobs in (1, 2):
+        cfg = config.load(tiny_extra(tmp_path / f"jobs-{jobs}", jobs=jobs), base_dir=tmp_path, env={})
+        if jobs == 2:  # the catalog of the first build: the second process then only draws plots
+            shutil.copytree(tmp_path / "jobs-1" / "catalog", tmp_path / "jobs-2" / "catalog")
+        build.generate(cfg)
+        (plan, scope, path), = build.targets(cfg).values()
+        written[jobs] = path.read_bytes()
+        assert path.name == cache.path_for(cfg, plan, scope).name
+    assert written[1] == written[2]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gen import archs, build, config
+from gen import archs, build, cache, config
 from gen.errors import ConfigError
 from helpers import env_without_clip_docs, run, tiny_extra
 
@@ -43,17 +43,29 @@ def extra(tmp_path: Path, **more) -> dict:
     return tiny_extra(tmp_path / "cache", compare=["RN50"], **more)
 
 
-def write_folder(tmp_path: Path, **more) -> Path:
-    cfg = config.load(extra(tmp_path, **more), base_dir=tmp_path, env={})
+@pytest.fixture(scope="module")
+def catalog_json(tmp_path_factory) -> bytes:
+    """The catalog of all variants, captured once for this module (each test's cache starts with it)."""
+    cfg = config.load(extra(tmp_path_factory.mktemp("catalog")), env={})
+    return build.catalog(cfg).to_json().encode()
+
+
+def seeded(cfg, catalog_json: bytes):
+    cache.write_atomic(cache.catalog_path(cfg), catalog_json)
+    return cfg
+
+
+def write_folder(tmp_path: Path, catalog_json: bytes, **more) -> Path:
+    cfg = seeded(config.load(extra(tmp_path, **more), base_dir=tmp_path, env={}), catalog_json)
     folder = tmp_path / "snapshots"
     build.write_tree(build.snapshot_files(cfg), folder)
     return folder
 
 
-def test_site_from_the_folder_is_byte_identical_and_needs_no_torch(tmp_path, as_model):
-    cfg = config.load(extra(tmp_path), base_dir=tmp_path, env={})
+def test_site_from_the_folder_is_byte_identical_and_needs_no_torch(tmp_path, as_model, catalog_json):
+    cfg = seeded(config.load(extra(tmp_path), base_dir=tmp_path, env={}), catalog_json)
     one_build = build.generate(cfg)
-    folder = write_folder(tmp_path)
+    folder = write_folder(tmp_path, catalog_json)
     assert sorted(p.name for p in folder.iterdir()) == [
         "catalog.capture.json", "catalog.json", "rn50.structure.capture.json", "rn50.structure.json",
         "vit-b-32.capture.json", "vit-b-32.json"]
@@ -72,8 +84,8 @@ def folder_cfg(tmp_path: Path, folder: Path, **more):
     return config.load(extra(tmp_path / "render", **more), base_dir=tmp_path, env={"CLIP_DOCS_SNAPSHOTS": str(folder)})
 
 
-def test_a_missing_snapshot_names_the_command_that_writes_it(tmp_path, as_model):
-    folder = write_folder(tmp_path)
+def test_a_missing_snapshot_names_the_command_that_writes_it(tmp_path, as_model, catalog_json):
+    folder = write_folder(tmp_path, catalog_json)
     (folder / "rn50.structure.json").unlink()
     with pytest.raises(ConfigError, match=r"has no rn50\.structure\.json .*python -m gen --snapshot-out"):
         build.generate(folder_cfg(tmp_path, folder))
@@ -87,14 +99,14 @@ def test_a_missing_snapshot_names_the_command_that_writes_it(tmp_path, as_model)
     ({"seed": 3}, "it was captured with seed 0, this build's seed is 3"),
     ({"weights": "pretrained"}, "it was captured with random weights, this build asks for pretrained"),
 ])
-def test_a_stale_snapshot_is_refused_with_the_fix(tmp_path, as_model, change, says):
-    folder = write_folder(tmp_path)
+def test_a_stale_snapshot_is_refused_with_the_fix(tmp_path, as_model, catalog_json, change, says):
+    folder = write_folder(tmp_path, catalog_json)
     with pytest.raises(ConfigError, match=f"does not match this build: {says}.*--snapshot-out"):
         build.generate(folder_cfg(tmp_path, folder, **change))
 
 
-def test_other_capture_code_or_schema_is_refused(tmp_path, as_model):
-    folder = write_folder(tmp_path)
+def test_other_capture_code_or_schema_is_refused(tmp_path, as_model, catalog_json):
+    folder = write_folder(tmp_path, catalog_json)
     stamp = folder / "vit-b-32.capture.json"
     good = stamp.read_text()
     stamp.write_text(good.replace('"capture_code": "', '"capture_code": "0'))
