@@ -33,13 +33,18 @@ PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdo
         "stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)")
 
 
+LOADS: list[float] = []  # the 1-minute load average after each measured command: other work on the machine skews ratios
+
+
 def timed(cmd: list[str], env: dict, cwd: Path = ROOT) -> tuple[float, int]:
     """Seconds and peak RSS (MiB) of one command."""
+    LOADS.append(os.getloadavg()[0])
     started = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", PEAK, *cmd], env=env, cwd=cwd, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if out.returncode != 0:
         sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{out.stderr}")
+    LOADS.append(os.getloadavg()[0])
     return elapsed, int(out.stdout.strip()) // 1024
 
 
@@ -89,7 +94,8 @@ def measure(label: str, extra_env: dict, runs: int, work: Path) -> None:
                         env, plain) for _ in range(runs)]
     floor = [timed([sys.executable, "-c", FLOOR], env) for _ in range(runs)] if extra_env.get("CLIP_DOCS_MODELS") == "all" else []
 
-    print(f"{label}: {runs} runs each, {os.cpu_count()} cores")
+    print(f"{label}: {runs} runs each, {os.cpu_count()} cores, load average {min(LOADS):.1f} to {max(LOADS):.1f} "
+          f"while measuring (above the number of cores, other work skews the ratios)")
     c = report("  cold build (empty cache)", cold)
     w = report("  warm build (nothing changed)", warm)
     e = report("  rebuild after a template edit", edited)
