@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from gen import config
-from gen.build import check_output, generate, snapshots, write_tree
+from gen.build import check_output, generate, snapshot_files, write_tree
 from gen.errors import ConfigError, message_for, os_error
 
 
@@ -57,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
             write_tree(generate(cfg), args.out)
             print(f"wrote the site's Markdown tree to {args.out}")
         if args.snapshot_out:
-            files = {f"{s.model.slug}.json": s.to_json().encode() for s in snapshots(cfg).values()}
+            files = snapshot_files(cfg)
             write_tree(files, args.snapshot_out)
-            print(f"wrote {len(files)} Snapshot(s) to {args.snapshot_out}")
+            print(f"wrote {len(cfg.all_models)} Snapshot(s) and the catalog to {args.snapshot_out}")
     except Exception as err:
         message = message_for(err)
         if message is None:

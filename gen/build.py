@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import shutil
 import time
@@ -57,6 +58,7 @@ def snapshot(cfg: Config, plan: weights.WeightsPlan, scope: str, path: Path) -> 
         from gen.capture import take_snapshot  # the only place torch gets imported
 
         snap = take_snapshot(plan, cfg, scope)
+        gc.collect()  # the model and its copies go before the next model is built
         cache.write(path, snap)
     else:
         log.debug("Snapshot of %s from cache %s", plan.model, path)
@@ -66,9 +68,27 @@ def snapshot(cfg: Config, plan: weights.WeightsPlan, scope: str, path: Path) -> 
 def snapshots(cfg: Config, wanted: dict | None = None) -> dict[str, Snapshot]:
     """One Snapshot per configured model."""
     preflight(cfg)
+    if cfg.snapshots is not None:
+        return _from_folder(cfg)
     wanted = wanted or targets(cfg)
     check_prompts_before_capture(cfg, wanted)
     return {name: snapshot(cfg, *target) for name, target in wanted.items()}
+
+
+def _from_folder(cfg: Config) -> dict[str, Snapshot]:
+    """The Snapshots captured apart into cfg.snapshots (gen.snapshot_folder), checked; torch is not imported."""
+    from gen import snapshot_folder
+
+    return {name: snapshot_folder.read(cfg, name, path) for name, path in snapshot_folder.paths(cfg).items()}
+
+
+def snapshot_files(cfg: Config) -> dict[str, bytes]:
+    """What `python -m gen --snapshot-out` writes: every configured model's Snapshot and the catalog."""
+    from gen import snapshot_folder
+
+    snaps = snapshots(cfg)
+    variants = snapshot_folder.read_catalog(cfg) if cfg.snapshots is not None else catalog(cfg)
+    return snapshot_folder.files(cfg, snaps, variants)
 
 
 def capture_catalog(path: Path):
@@ -128,6 +148,8 @@ def generate(cfg: Config) -> dict[str, bytes]:
     preflight(cfg)
     dot = graphviz_dot.Dot(cfg.cache / "figures")  # fails at once, saying how to install Graphviz
     generator = generator_version()
+    if cfg.snapshots is not None:
+        return _render_from_folder(cfg, dot, generator, started)
     wanted = targets(cfg)
     tuned = fine_tuned_plan.targets(cfg)  # hashes both files of each pair; no torch
     inputs = [path for _, _, path in wanted.values()] + [t.path for t in tuned] + [cache.catalog_path(cfg)]
@@ -173,6 +195,32 @@ def generate(cfg: Config) -> dict[str, bytes]:
             background.close()
     site_cache.write(cfg.cache, fingerprint(), files)
     log.info("Generated %d files in %.1f s", len(files), time.monotonic() - started)
+    return files
+
+
+def _render_from_folder(cfg: Config, dot, generator: str, started: float) -> dict[str, bytes]:
+    """generate() for a build that renders the Snapshots of cfg.snapshots: nothing is captured, torch stays out."""
+    from gen import site_cache, snapshot_folder
+    from gen.render import env as render_env
+    from gen.render import site
+
+    try:
+        paths = snapshot_folder.paths(cfg)
+        tuned = fine_tuned_plan.targets(cfg)  # fine-tuned comparisons are not in the folder: read from the cache
+        inputs = [*paths.values(), *(t.path for t in tuned), cfg.snapshots / f"{snapshot_folder.CATALOG}.json"]
+        key = site_cache.key(cfg, inputs, render_env.TEMPLATES, dot.version, generator)
+        files = site_cache.read(cfg.cache, key)
+        if files is None:
+            snaps = {name: _with_build_facts(snapshot_folder.read(cfg, name, path), dot.version, generator)
+                     for name, path in paths.items()}
+            files = site.site(snaps, list(cfg.models), list(cfg.compare), dot, snapshot_folder.read_catalog(cfg),
+                              [list(p) for p in cfg.diffs], baselines(cfg, snaps), cfg.site_url, cfg.cache, None,
+                              fine_tuned_plan.collect(cfg, tuned))
+            site_cache.write(cfg.cache, key, files)
+    finally:
+        dot.close()
+    log.info("Generated %d files in %.1f s from the Snapshots in %s", len(files), time.monotonic() - started,
+             cfg.snapshots)
     return files
 
 

@@ -62,6 +62,7 @@ class Config:
     replacement_width: int = 256                 # fine-tuning recipe: new projection width
     jobs: int = os.cpu_count() or 1              # processes a build may use; 1 keeps all work in one
     fine_tuned: tuple[FineTunedPair, ...] = ()   # fine-tuned checkpoints compared with their base
+    snapshots: Path | None = None                # folder written by `python -m gen --snapshot-out`: render from it, no torch
 
     @property
     def all_models(self) -> tuple[str, ...]:
@@ -155,6 +156,20 @@ def _jobs(raw: Mapping[str, Any], env: Mapping[str, str], default: int) -> int:
     return jobs
 
 
+def _snapshots(raw: Mapping[str, Any], env: Mapping[str, str], path) -> Path | None:
+    """The folder of Snapshots captured apart, if one is set; it must exist."""
+    value, key = raw.get("snapshots"), "extra.clip_docs.snapshots"
+    if env.get("CLIP_DOCS_SNAPSHOTS"):
+        value, key = env["CLIP_DOCS_SNAPSHOTS"], "CLIP_DOCS_SNAPSHOTS"
+    if not value:
+        return None
+    folder = path(value)
+    if not folder.is_dir():
+        raise ConfigError(f"{key} is {str(folder)!r}, which is not a folder; write one with "
+                          f"`python -m gen --snapshot-out {value}`, or unset {key} to capture in this build.")
+    return folder
+
+
 def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[str, str] | None = None,
          site_url: str | None = None) -> Config:
     """Build a Config from the `extra.clip_docs` mapping and the environment; raise ConfigError."""
@@ -214,6 +229,7 @@ def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[st
                 f"by `python -m gen --snapshot-out DIR`, or remove the key."
             )
         cfg = replace(cfg, baseline=baseline)
+    cfg = replace(cfg, snapshots=_snapshots(raw, env, path))
     cache = env.get("CLIP_DOCS_CACHE") or raw.get("cache")
     if cache:
         cfg = replace(cfg, cache=path(cache))

@@ -29,11 +29,20 @@ if [[ ! -x .venv/bin/python ]]; then
   echo "setup: creating .venv with $("$PYTHON" --version)"
   "$PYTHON" -m venv .venv
 fi
+# TORCH_INDEX_URL (e.g. https://download.pytorch.org/whl/cpu): take torch and torchvision from that index first.
+# PyTorch's CPU-only wheels leave out the ~3 GB of CUDA libraries (nvidia-*) that a CPU build never uses.
+# Unset, everything comes from pip's configured index, as before.
+TORCH_INDEX_URL="${TORCH_INDEX_URL:-}"
 wanted=(requirements.txt)
 [[ "${1:-}" == "--tests" ]] && wanted+=(requirements-tests.txt)
-stamp=".venv/.installed-$(cat "${wanted[@]}" constraints.txt | sha256sum | cut -c1-16)"
+stamp=".venv/.installed-$({ cat "${wanted[@]}" constraints.txt; [[ -z "$TORCH_INDEX_URL" ]] || echo "$TORCH_INDEX_URL"; } | sha256sum | cut -c1-16)"
 if [[ ! -f "$stamp" ]]; then
   echo "setup: installing Python packages (torch is large; the first run takes a few minutes)"
+  if [[ -n "$TORCH_INDEX_URL" ]]; then
+    # the pins of constraints.txt hold (2.14.1 accepts 2.14.1+cpu); their dependencies come from the usual index below
+    .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --index-url "$TORCH_INDEX_URL" \
+      -c constraints.txt torch torchvision
+  fi
   .venv/bin/python -m pip install -q --disable-pip-version-check "${wanted[@]/#/-r}" -c constraints.txt
   rm -f .venv/.installed-*
   touch "$stamp"

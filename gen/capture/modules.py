@@ -225,7 +225,7 @@ def param_records(model: nn.Module) -> tuple[ParamRecord, ...]:
             printed=str(param),
             mean=float(data.mean()),
             std=float(data.std()) if param.numel() > 1 else None,
-            min=float(data.min()),
-            max=float(data.max()),
+            min=float(param.detach().min()),  # the same value as in float64: no rounding in picking an element
+            max=float(param.detach().max()),
         ))
     return tuple(records)

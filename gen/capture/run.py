@@ -105,17 +105,36 @@ def run_chain(names: list[str], namespace: dict, model_name: str, kind: str | No
         results.check(name, model_name, result)
         recipes.append(Recipe(name=name, source=code, stdout=out.getvalue(), result=result,
                               weight_dependent=declared))
+    ns.clear()  # recipes' functions refer to their namespace: let a copied model go now, not at a later collection
     return recipes
+
+
+# Chains whose recipes only set flags or swap attributes: they run on a copy sharing the model's weights.
+SHARES_WEIGHTS = {"freeze_visual", "unfreeze_last", "replace_projection", "alignment_check"}
 
 
 def run_all(chains: list[list[str]], namespace: dict, model_name: str, mutating: set[str],
             kind: str | None = None) -> dict[str, Recipe]:
-    """Each chain that changes the model gets its own deep copy; the others share the original."""
+    """Chains that change the model run on a copy: one sharing its weights when all their recipes are in
+    SHARES_WEIGHTS, a deep copy otherwise.  The others share the original, and an encoder pass it has made
+    on an input is not made again (gen.capture.shared.Passes)."""
+    from gen.capture import shared
+
+    model = namespace["model"]
+    passes = shared.Passes()
     results: dict[str, Recipe] = {}
     for chain in chains:
         ns = dict(namespace)
-        if mutating & set(chain):
-            ns["model"] = copy.deepcopy(namespace["model"])
-        for recipe in run_chain(chain, ns, model_name, kind):
+        if not mutating & set(chain):
+            with passes.installed(model):
+                recipes = run_chain(chain, ns, model_name, kind)
+        elif set(chain) <= SHARES_WEIGHTS:
+            ns["model"] = shared.light_copy(model)
+            with shared.unchanged_weights(model, f"recipe chain {chain}"):
+                recipes = run_chain(chain, ns, model_name, kind)
+        else:
+            ns["model"] = copy.deepcopy(model)
+            recipes = run_chain(chain, ns, model_name, kind)
+        for recipe in recipes:
             results[recipe.name] = recipe
     return results

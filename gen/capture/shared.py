@@ -1,0 +1,98 @@
+"""Work shared between recipes: copies of the model that share its weights, and encoder passes computed once."""
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+from collections.abc import Iterator
+
+import torch
+from torch import nn
+
+from gen.errors import CaptureError
+
+ENCODERS = ("encode_image", "encode_text")
+
+
+def light_copy(model: nn.Module) -> nn.Module:
+    """A copy of `model` whose parameters and buffers share storage with the original's.
+
+    On the copy a recipe may set requires_grad, swap a parameter or a submodule for a new one: the original
+    does not see it.  Changing a value in place would reach the original; `unchanged_weights` catches that."""
+    memo: dict[int, object] = {}
+    for param in model.parameters():
+        memo[id(param)] = nn.Parameter(param.detach(), requires_grad=param.requires_grad)  # same storage
+    for buffer in model.buffers():
+        memo[id(buffer)] = buffer
+    return copy.deepcopy(model, memo)
+
+
+@contextlib.contextmanager
+def unchanged_weights(model: nn.Module, what: str) -> Iterator[None]:
+    """Fail, naming `what`, if a value of `model`'s parameters or buffers is changed in place meanwhile."""
+    tensors = [*model.parameters(), *model.buffers()]
+    versions = [t._version for t in tensors]  # a detached view shares its base's version counter
+    yield
+    if [t._version for t in tensors] != versions:
+        raise CaptureError(f"{what} changed a weight of the model in place, so it cannot share the model's weights; "
+                           f"remove its recipes from gen/capture/run.py SHARES_WEIGHTS so that they get a deep copy.")
+
+
+def _state(model: nn.Module) -> tuple:
+    """What an encoder's output depends on besides its input: the modules, their modes, the weights (by identity,
+    storage and version)."""
+    def tensors(items):
+        return tuple((id(t), t.data_ptr(), t.dtype, t._version) for t in items)
+    return (tuple((id(m), m.training) for m in model.modules()), tensors(model.parameters()), tensors(model.buffers()))
+
+
+def _hooked(model: nn.Module) -> bool:
+    """Hooks must see a real pass: any hook on the model (or a global one) disables reuse."""
+    if nn.modules.module._global_forward_hooks or nn.modules.module._global_forward_pre_hooks:
+        return True
+    return any(m._forward_hooks or m._forward_pre_hooks for m in model.modules())
+
+
+def _digest(x: torch.Tensor) -> tuple:
+    return (tuple(x.shape), str(x.dtype), hashlib.sha256(x.detach().contiguous().cpu().numpy().tobytes()).hexdigest())
+
+
+class Passes:
+    """Remembers what `model.encode_image` / `model.encode_text` returned for an input under torch.no_grad(), and
+    returns it again (a copy) when called with the same input while the model is as it was when the memory was
+    installed (same modules, modes and weights, no hook attached).
+
+    A CPU pass is deterministic, so the value is the one a second pass would compute, without computing it."""
+
+    def __init__(self) -> None:
+        self.saved: dict[tuple, torch.Tensor] = {}
+        self.reused = 0
+
+    @contextlib.contextmanager
+    def installed(self, model: nn.Module) -> Iterator[None]:
+        """model.encode_image and model.encode_text (also as CLIP.forward calls them) go through the memory.
+
+        Install it on the one model that outlives the recipes, and make no copy of the model meanwhile."""
+        pristine = _state(model)
+        for name in ENCODERS:
+            object.__setattr__(model, name, self._wrap(model, name, getattr(model, name), pristine))
+        try:
+            yield
+        finally:
+            for name in ENCODERS:
+                model.__dict__.pop(name, None)
+
+    def _wrap(self, model: nn.Module, name: str, compute, pristine: tuple):
+        def encode(x, *args, **kwargs):
+            if (args or kwargs or torch.is_grad_enabled() or not isinstance(x, torch.Tensor) or _hooked(model)
+                    or _state(model) != pristine):
+                return compute(x, *args, **kwargs)
+            key = (name, pristine, _digest(x))
+            if key in self.saved:
+                self.reused += 1
+                return self.saved[key].clone()
+            out = compute(x)
+            if isinstance(out, torch.Tensor) and _state(model) == pristine and _digest(x) == key[2]:
+                self.saved[key] = out.clone()
+            return out
+        return encode

@@ -1,0 +1,108 @@
+# Recipes share work (weight-sharing copies, encoder passes made once) without changing a single captured byte.
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from gen.errors import CaptureError
+from helpers import capture_tiny
+
+
+def test_sharing_changes_no_byte_of_the_snapshot(tiny_cfg, tiny_snapshot, monkeypatch):
+    """The session's tiny Snapshot was captured with sharing; capture again with deep copies and every pass made."""
+    from gen.capture import run, shared
+
+    reused = []
+    real = shared.Passes.installed
+
+    @contextlib.contextmanager
+    def counting(self, model):
+        with real(self, model):
+            yield
+        reused.append(self.reused)
+
+    monkeypatch.setattr(shared.Passes, "installed", counting)
+    assert capture_tiny(tiny_cfg).to_json() == tiny_snapshot.to_json()
+    assert max(reused) > 0, "no encoder pass was reused: the sharing is not exercised"
+    monkeypatch.setattr(run, "SHARES_WEIGHTS", set())
+    monkeypatch.setattr(shared.Passes, "installed", lambda self, model: contextlib.nullcontext())
+    assert capture_tiny(tiny_cfg).to_json() == tiny_snapshot.to_json()
+
+
+def test_a_light_copy_keeps_the_original_and_in_place_changes_are_caught():
+    import torch
+    from torch import nn
+
+    from gen.capture import shared
+
+    model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 2))
+    before = [p.detach().clone() for p in model.parameters()]
+    twin = shared.light_copy(model)
+    assert twin[0].weight.data_ptr() == model[0].weight.data_ptr()  # no second copy of the weights
+    with shared.unchanged_weights(model, "flags and swaps"):
+        for p in twin.parameters():
+            p.requires_grad = False
+        twin[1] = nn.Linear(2, 5)
+    assert all(p.requires_grad for p in model.parameters()) and model[1].out_features == 2
+    with pytest.raises(CaptureError, match="in place.*SHARES_WEIGHTS"):
+        with shared.unchanged_weights(model, "a training step"):
+            with torch.no_grad():
+                twin[0].weight.add_(1.0)
+    assert not torch.equal(model[0].weight, before[0])  # why it must fail: the original changed too
+
+
+def test_a_pass_is_not_reused_under_hooks_or_after_a_change():
+    import torch
+    from torch import nn
+
+    from gen.capture import shared
+
+    class Tower(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(3, 3)
+
+        def encode_image(self, x):
+            return self.lin(x)
+
+        def encode_text(self, x):
+            return self.lin(x)
+
+    model, x, passes = Tower(), torch.ones(1, 3), shared.Passes()
+    seen = []
+    with passes.installed(model), torch.no_grad():
+        model.encode_image(x)
+        model.encode_image(x)
+        assert passes.reused == 1
+        handle = model.lin.register_forward_hook(lambda m, a, out: seen.append(out))
+        model.encode_image(x)
+        handle.remove()
+        assert seen and passes.reused == 1  # the hook saw a real pass
+        model.lin.weight.mul_(2)
+        model.encode_image(x)
+        assert passes.reused == 1
+    assert "encode_image" not in model.__dict__
+
+
+def test_model_snapshots_do_not_depend_on_the_number_of_processes(tmp_path, monkeypatch):
+    """A real (tiny) capture in a build with one process and in one with a second process beside it."""
+    import shutil
+
+    import gen.capture
+    from gen import build, cache, config
+    from helpers import TINY_ARCH, tiny_extra
+
+    real = gen.capture.take_snapshot
+    monkeypatch.setattr(gen.capture, "take_snapshot", lambda plan, cfg, scope="full", arch=None:
+                        real(plan, cfg, scope, arch=TINY_ARCH))
+    written = {}
+    for jobs in (1, 2):
+        cfg = config.load(tiny_extra(tmp_path / f"jobs-{jobs}", jobs=jobs), base_dir=tmp_path, env={})
+        if jobs == 2:  # the catalog of the first build: the second process then only draws plots
+            shutil.copytree(tmp_path / "jobs-1" / "catalog", tmp_path / "jobs-2" / "catalog")
+        build.generate(cfg)
+        (plan, scope, path), = build.targets(cfg).values()
+        written[jobs] = path.read_bytes()
+        assert path.name == cache.path_for(cfg, plan, scope).name
+    assert written[1] == written[2]
