@@ -50,11 +50,14 @@ class ForwardText(TypedDict):
 class Logits(TypedDict):
     logit_scale: float
     scale: float
-    cosine: list
-    logits_per_image: list
+    cosine: list                    # [image][prompt]: the sample batch's images against captions + distractors
+    logits_per_image: list          # [image][prompt]
     logits_per_image_shape: Shape
     logits_per_text_shape: Shape
-    probs: list
+    probs: list                     # [image][prompt], softmax over the prompts
+    diagonal: float                 # mean cosine of each image with its own caption
+    off_diagonal: float | None      # mean cosine with the other images' captions; None for one pair
+    top: list                       # per image: index of the prompt with the highest probability
 
 
 class VisionVsText(TypedDict):
