@@ -29,9 +29,13 @@ FULL_CHAINS = [
     ["tokenizer"], ["causal_mask"], ["preprocessing"], ["image_grid"], ["attention_image"], ["attention_text"],
     ["depth_image"], ["depth_text"],
     ["freeze_visual"], ["unfreeze_last"], ["projection_mistake"], ["replace_projection", "alignment_check"],
+    # one training step in the fine-tuning setup, and what else changes when training starts
+    ["training_setup", "training_step", "training_gradients", "training_optimizer"], ["training_batchnorm"],
+    ["training_precision"], ["training_resolution"],
 ]
 STRUCTURE_CHAINS = [["print_model"], ["print_visual"], ["parameter_count"], ["forward_image"]]
-MUTATING = {"freeze_visual", "unfreeze_last", "replace_projection"}
+MUTATING = {"freeze_visual", "unfreeze_last", "replace_projection", "training_setup", "training_batchnorm",
+            "training_precision", "training_resolution"}
 NEED_ALIGNED = {"logits", "pca"}  # need image and text embeddings of one width
 
 

@@ -75,6 +75,13 @@ def normalisation_csv(s: Snapshot) -> bytes:
     return to_csv(header, rows)
 
 
+def gradients_csv(s: Snapshot) -> bytes:
+    """Every parameter tensor's gradient norm after the training step's backward pass (empty: frozen)."""
+    rows = [[t["name"], "x".join(map(str, t["shape"])), t["requires_grad"], "" if t["grad_norm"] is None else t["grad_norm"]]
+            for t in s.recipe("training_gradients").result["tensors"]]
+    return to_csv(["parameter", "shape", "requires_grad", "gradient norm"], rows)
+
+
 def grid_csv(s: Snapshot) -> bytes:
     g = s.recipe("image_grid").result
     size = g["grid"] * (g["patch"] if g["kind"] == "patches" else g["stride"])
@@ -90,6 +97,7 @@ FIGURE_RECIPES = {
     "causal-mask": ("causal_mask",), "attention-image": ("attention_image",), "attention-text": ("attention_text",),
     "depth": ("depth_image", "depth_text"), "preprocessing": ("preprocessing",), "patch-grid": ("image_grid",),
     "feature-grid": ("image_grid",), "pca": ("pca",), "quickgelu-vs-gelu": ("activations",),
+    "training-gradients": ("training_gradients",),
 }
 
 
@@ -147,6 +155,9 @@ def files(s: Snapshot, cache: Path | None = None) -> dict[str, bytes]:
         f"{fig}/{grid}.svg": draw(plots.grid_svg),
         f"{tab}/{grid}.csv": grid_csv(s),
     }
+    if "training_gradients" in s.recipes:  # Snapshots captured before the training step have none
+        out[f"{fig}/training-gradients.svg"] = draw(plots.gradients_svg)
+        out[f"{tab}/training-gradients.csv"] = gradients_csv(s)
     if "pca" in s.recipes:  # not captured when a fine-tuned checkpoint's towers embed to different widths
         out[f"{fig}/pca.svg"] = draw(plots.pca_svg)
     return out

@@ -78,6 +78,7 @@ def model_pages(s: Snapshot) -> list[Page]:
         Page(f"{base}/forward/index.md", "forward.md.j2", "Forward pass"),
         Page(f"{base}/similarity/index.md", "similarity.md.j2", "Similarity & logit scale"),
         Page(f"{base}/fine-tuning/index.md", "fine_tuning.md.j2", "Freezing & replacing"),
+        Page(f"{base}/training/index.md", "training.md.j2", "Training step"),
         Page(f"{base}/vision-vs-text/index.md", "vision_vs_text.md.j2",
              "Vision vs text transformer" if s.model.kind == "vit" else "Image vs text encoder"),
         # inside the computation, from a real run (sits under the encoders in the navigation)

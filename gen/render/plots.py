@@ -299,3 +299,36 @@ def grid_svg(s: Snapshot) -> bytes:
             ax.set_title(f"white: cell ({c}, {c}); red: the {g['field']} × {g['field']} pixels\n"
                          f"its receptive field spans (outside the image: zero padding)", fontsize=9)
         return _svg(fig)
+
+
+def gradient_series(s: Snapshot) -> dict[str, list[tuple[str, float | None]]]:
+    """tower -> [(block, gradient norm or None when frozen)] in depth order, as drawn in training-gradients.svg."""
+    blocks = s.recipe("training_gradients").result["blocks"]
+    return {tower: [(b["block"], b["grad_norm"]) for b in blocks if b["tower"] == tower] for tower in ("image", "text")}
+
+
+def gradients_svg(s: Snapshot) -> bytes:
+    """Gradient norm by depth after one backward pass; frozen blocks drawn as grey crosses on the axis."""
+    plt = _pyplot()
+    series = gradient_series(s)
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained",
+                                 width_ratios=[max(len(series["image"]), 4), max(len(series["text"]), 4)])
+        for ax, (tower, points) in zip(axes, series.items()):
+            live = [(i, v) for i, (_, v) in enumerate(points) if v]  # a log axis has no place for 0
+            (line,) = ax.plot([i for i, _ in live], [v for _, v in live], "-o", markersize=3.5, label="gradient norm")
+            line.set_gid(f"gradients-{tower}")
+            for value, colour, label in ((None, "#888888", "frozen: no gradient"), (0.0, "#ff7f0e", "zero gradient")):
+                at = [i for i, (_, v) in enumerate(points) if v == value and (v is None) == (value is None)]
+                if at:
+                    ax.plot(at, [0.02] * len(at), "x", color=colour, transform=ax.get_xaxis_transform(), label=label)
+            ax.set_yscale("log")
+            labels = [b.removeprefix("visual.").replace("transformer.resblocks.", "block ") for b, _ in points]
+            ax.set_xticks(range(len(points)), labels, rotation=90, fontsize=7)
+            ax.set_ylabel("L2 norm of the block's gradients")
+            ax.set_title(f"{tower} tower", fontsize=9)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
+        fig.suptitle(f"{s.model.name}: gradient norm by depth after one backward pass ({s.weights.mode} weights)",
+                     fontsize=10)
+        return _svg(fig)
