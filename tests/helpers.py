@@ -25,6 +25,13 @@ TINY_ARCH = archs.ArchConfig(
     context_length=77, vocab_size=49408, transformer_width=64, transformer_heads=1, transformer_layers=2,
 )
 TINY_PLAN = WeightsPlan("tiny-vit", "random", None, None, 0)
+# A tiny modified ResNet (stem width 8: four attention-pool heads of 64) whose layer4 has two bottlenecks, so that
+# unfreeze_last=1 leaves one of them frozen; captured like TINY_ARCH by capture_tiny_resnet.
+TINY_RESNET_ARCH = archs.ArchConfig(
+    embed_dim=16, image_resolution=64, vision_layers=(1, 1, 1, 2), vision_width=8, vision_patch_size=None,
+    context_length=77, vocab_size=49408, transformer_width=64, transformer_heads=1, transformer_layers=1,
+)
+TINY_RESNET_PLAN = WeightsPlan("tiny-rn", "random", None, None, 0)
 # Two image-caption pairs (photographs the requirements ship) and one distractor: a training step on them has a
 # 2 x 2 logits matrix, so its loss is not trivially zero.
 TINY_SAMPLES = [("matplotlib", "grace_hopper.jpg", "a portrait of an officer"), ("skimage", "chelsea.png", "a cat")]
@@ -59,6 +66,12 @@ def capture_tiny(cfg) -> Snapshot:
     from gen.capture import take_snapshot
 
     return take_snapshot(TINY_PLAN, cfg, "full", arch=TINY_ARCH)
+
+
+def capture_tiny_resnet(cfg) -> Snapshot:
+    from gen.capture import take_snapshot
+
+    return take_snapshot(TINY_RESNET_PLAN, cfg, "full", arch=TINY_RESNET_ARCH)
 
 
 def render_tiny(cfg, snapshot: Snapshot) -> dict[str, bytes]:

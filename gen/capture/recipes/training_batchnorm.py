@@ -9,6 +9,8 @@ images_in = torch.stack([preprocess(picture) for picture in batch_images])
 
 
 def moved_after_forward():  # names of batch norms whose running mean or variance changed in one forward pass
+    if not norms:
+        return [], 0.0  # nothing keeps running statistics: no forward pass needed to know none move
     before = {name: (m.running_mean.clone(), m.running_var.clone()) for name, m in norms}
     with torch.no_grad():
         model.encode_image(images_in)
