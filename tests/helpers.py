@@ -34,7 +34,7 @@ TINY_RESNET_ARCH = archs.ArchConfig(
 TINY_RESNET_PLAN = WeightsPlan("tiny-rn", "random", None, None, 0)
 # Two image-caption pairs (photographs the requirements ship) and one distractor: a training step on them has a
 # 2 x 2 logits matrix, so its loss is not trivially zero.
-TINY_SAMPLES = [("matplotlib", "grace_hopper.jpg", "a portrait of an officer"), ("skimage", "chelsea.png", "a cat")]
+TINY_SAMPLES = [("matplotlib", "grace_hopper.jpg", "a portrait of an officer"), ("skimage", "chelsea.png", "a photo of a cat")]
 TINY_PROMPTS = [caption for *_, caption in TINY_SAMPLES] + ["a photo of a hand"]
 SOURCE_DATE_EPOCH = "1000000000"
 SOURCE_DATE_ISO = "2001-09-09T01:46:40+00:00"  # what SOURCE_DATE_EPOCH above is in UTC
