@@ -12,7 +12,7 @@ optimizer = torch.optim.AdamW([
     {"params": [params[n] for n in no_decay], "weight_decay": 0.0},
 ], lr=1e-5, betas=(0.9, 0.98), eps=1e-6)
 print(f"group 0: {len(decay)} tensors with weight decay 0.2; group 1: {len(no_decay)} without")
-print("without weight decay:", no_decay)
+print("without weight decay, for example:", no_decay[:4], "..." if len(no_decay) > 4 else "")
 
 before = {name: param.detach().clone() for name, param in model.named_parameters()}
 logit_scale_before = model.logit_scale.item()

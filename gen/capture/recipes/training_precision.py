@@ -7,7 +7,7 @@ full = [name for name, dtype in dtypes.items() if dtype == "float32"]
 values = {dtype: sum(p.numel() for n, p in model.named_parameters() if dtypes[n] == dtype) for dtype in set(dtypes.values())}
 print(f"float16: {len(half)} tensors ({values.get('float16', 0):,} values); "
       f"float32: {len(full)} tensors ({values.get('float32', 0):,} values)")
-print("still float32:", full)
+print("still float32, for example:", full[:6], "..." if len(full) > 6 else "")
 
 # why training then needs fp32 master weights: a small update vanishes when it is added in fp16
 name = half[0] if half else full[0]
