@@ -33,6 +33,7 @@ def key(plan: WeightsPlan, cfg: Config, scope: str) -> str:
         "code": codeversion(),
         "images": [[p.name, file_sha256(p)] for p in cfg.images],
         "prompts": list(cfg.prompts),
+        "captions": list(cfg.captions),
         "recipe_settings": [cfg.seed, cfg.unfreeze_last, cfg.replacement_width],
     }
     return fingerprint(facts)

@@ -14,24 +14,37 @@ from gen.errors import ConfigError
 WEIGHT_MODES = ("auto", "pretrained", "random")
 ROOT = Path(__file__).resolve().parent.parent
 
-DEFAULT_PROMPTS = (
-    "a photo of a hand",
-    "a photo of a person",
-    "a photo of a dog",
-    "a diagram",
-    "a portrait of an officer in uniform",
+# The default sample batch: (package, file, caption) photographs installed packages ship, then distractors.
+DEFAULT_SAMPLES = (
+    ("matplotlib", "grace_hopper.jpg", "a portrait of an officer in uniform"),
+    ("skimage", "astronaut.png", "a photo of an astronaut in a space suit"),
+    ("skimage", "chelsea.png", "a photo of a cat"),
+    ("skimage", "coffee.png", "a photo of a cup of coffee"),
+    ("skimage", "rocket.jpg", "a photo of a rocket on a launch pad"),
 )
+DEFAULT_DISTRACTORS = ("a photo of a hand", "a photo of a dog", "a diagram")
 
 
-def _sample_data(name: str) -> Path:
-    """A photo matplotlib ships under mpl-data/sample_data, found without importing matplotlib."""
+def _package_dir(package: str) -> Path:
+    """Where an installed package lives, found without importing it."""
     import importlib.util
 
-    spec = importlib.util.find_spec("matplotlib")
+    spec = importlib.util.find_spec(package)
     if spec is None or spec.origin is None:
-        raise ConfigError("matplotlib is not installed, so there is no default sample image; "
-                          "install the requirements or set extra.clip_docs.images.")
-    return Path(spec.origin).parent / "mpl-data" / "sample_data" / name
+        raise ConfigError(f"{package} is not installed, so the default sample images are missing; "
+                          f"install the requirements or set extra.clip_docs.samples.")
+    return Path(spec.origin).parent
+
+
+def _sample_data(name: str, package: str = "matplotlib") -> Path:
+    """A photo matplotlib (mpl-data/sample_data) or scikit-image (skimage/data) ships."""
+    folder = ("mpl-data", "sample_data") if package == "matplotlib" else ("data",)
+    return _package_dir(package).joinpath(*folder, name)
+
+
+def _default_pairs() -> tuple[list[Path], list[str]]:
+    return ([_check_image(_sample_data(name, package), "the default samples") for package, name, _ in DEFAULT_SAMPLES],
+            [caption for *_, caption in DEFAULT_SAMPLES])
 
 
 @dataclass(frozen=True)
@@ -51,8 +64,9 @@ class Config:
     weights: str = "auto"                        # auto | pretrained | random
     checkpoints: Mapping[str, Path] = field(default_factory=dict)  # model name -> local file
     clip_cache: Path = Path("~/.cache/clip").expanduser()  # where clip.load looks for weights
-    images: tuple[Path, ...] = ()                # sample images; the first one is "the" image
-    prompts: tuple[str, ...] = DEFAULT_PROMPTS   # text side of the forward pass
+    images: tuple[Path, ...] = ()                # sample images, one per pair; the first one is "the" image
+    captions: tuple[str, ...] = ()               # one caption per image, in the same order
+    distractors: tuple[str, ...] = DEFAULT_DISTRACTORS  # prompts that caption no image
     cache: Path = ROOT / ".cache" / "clip-docs"  # Snapshot and figure cache
     diffs: tuple[tuple[str, str], ...] = (("ViT-B/32", "ViT-B/16"),)  # per-module diff pages
     baseline: Path | None = None                 # earlier Snapshot file, or a folder of them, for "What changed"
@@ -63,6 +77,11 @@ class Config:
     jobs: int = os.cpu_count() or 1              # processes a build may use; 1 keeps all work in one
     fine_tuned: tuple[FineTunedPair, ...] = ()   # fine-tuned checkpoints compared with their base
     snapshots: Path | None = None                # folder written by `python -m gen --snapshot-out`: render from it, no torch
+
+    @property
+    def prompts(self) -> tuple[str, ...]:
+        """Every text the model reads: the captions (pair order), then the distractors."""
+        return self.captions + self.distractors
 
     @property
     def all_models(self) -> tuple[str, ...]:
@@ -175,7 +194,7 @@ def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[st
     """Build a Config from the `extra.clip_docs` mapping and the environment; raise ConfigError."""
     env = os.environ if env is None else env
     raw = _clip_docs(extra)
-    known = set(Config.__dataclass_fields__) - {"site_url"}  # site_url is MkDocs' own, at the top of mkdocs.yml
+    known = set(Config.__dataclass_fields__) - {"site_url", "captions"} | {"samples", "prompts"}  # site_url is MkDocs' own
     unknown = sorted(set(raw) - known)
     if unknown:
         hint = " (site_url belongs at the top level of mkdocs.yml)" if "site_url" in unknown else ""
@@ -213,13 +232,12 @@ def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[st
     if "clip_cache" in raw:
         cfg = replace(cfg, clip_cache=path(raw["clip_cache"]))
 
-    images = [path(p) for p in _as_list(raw["images"], "images")] if raw.get("images") else [_sample_data("grace_hopper.jpg")]
-    cfg = replace(cfg, images=tuple(_check_image(p, "extra.clip_docs.images") for p in images))
+    from gen import samples
 
-    prompts = _as_list(raw.get("prompts", list(cfg.prompts)), "prompts") if not isinstance(raw.get("prompts"), str) else [raw["prompts"]]
-    if not prompts or not all(isinstance(p, str) and p.strip() for p in prompts):
-        raise ConfigError("extra.clip_docs.prompts must be a non-empty list of non-empty strings.")
-    cfg = replace(cfg, prompts=tuple(prompts))
+    where = "extra.clip_docs.samples" if "samples" in raw else "extra.clip_docs.images"
+    images, captions, distractors = samples.load(raw, lambda value: _check_image(path(value), where),
+                                                 _default_pairs, DEFAULT_DISTRACTORS)
+    cfg = replace(cfg, images=images, captions=captions, distractors=distractors)
 
     if raw.get("baseline"):
         baseline = path(raw["baseline"])

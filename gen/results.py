@@ -49,11 +49,14 @@ class ForwardText(TypedDict):
 class Logits(TypedDict):
     logit_scale: float
     scale: float
-    cosine: list
-    logits_per_image: list
+    cosine: list                    # [image][prompt]: the sample batch's images against captions + distractors
+    logits_per_image: list          # [image][prompt]
     logits_per_image_shape: Shape
     logits_per_text_shape: Shape
-    probs: list
+    probs: list                     # [image][prompt], softmax over the prompts
+    diagonal: float                 # mean cosine of each image with its own caption
+    off_diagonal: float | None      # mean cosine with the other images' captions; None for one pair
+    top: list                       # per image: index of the prompt with the highest probability
 
 
 class VisionVsText(TypedDict):
@@ -223,6 +226,69 @@ class AlignmentCheck(TypedDict):
     text_norms: list
 
 
+class TrainingSetup(TypedDict):
+    trainable: list                 # parameter names, named_parameters() order
+    frozen: list
+    first: int                      # first unfrozen block of `stage`
+    blocks: int
+    stage: str                      # "visual.transformer.resblocks" | "visual.layer4"
+    replaced: list                  # the image projection and text_projection, replaced
+    width: int                      # their new output width
+
+
+class TrainingStep(TypedDict):
+    logits: list                    # [image][caption], N x N: what the loss saw
+    loss: float                     # (loss_image + loss_text) / 2
+    loss_image: float
+    loss_text: float
+
+
+class TrainingGradients(TypedDict):
+    tensors: list                   # per parameter: name, shape, requires_grad, grad_norm (None: no gradient)
+    blocks: list                    # per block, in depth order per tower: block, tower, tensors, grad_norm
+
+
+class TrainingOptimizer(TypedDict):
+    decay: list                     # names in the weight-decay group
+    no_decay: list                  # gains, biases, logit_scale
+    changes: list                   # per parameter: name, group, changed, relative (||after - before|| / ||before||)
+    logit_scale_before: float
+    logit_scale_after: float        # after optimizer.step()
+    logit_scale_clamped: float      # after clamp_(0, ln 100)
+    cap: float                      # ln 100, computed
+    forward_clamps: bool            # whether CLIP.forward's source clamps the scale
+    lr: float
+    weight_decay: float
+
+
+class TrainingBatchnorm(TypedDict):
+    norms: int                      # batch norm layers in the model
+    buffers: int
+    moved_train: list               # batch norms whose running statistics moved in train()
+    moved_eval: list                # ... with the frozen ones kept in eval()
+    max_change: float
+
+
+class TrainingPrecision(TypedDict):
+    half: list                      # parameters convert_weights made float16
+    full: list                      # parameters left float32
+    half_values: int
+    full_values: int
+    probe: str                      # the tensor a 1e-5 update was added to
+    unchanged_fraction: float       # share of its entries the update did not change
+
+
+class TrainingResolution(TypedDict):
+    grid: int                       # ViT: patch grid side; ResNet: attention pool grid side
+    new_grid: int
+    resolution: int
+    new_resolution: int
+    steps: list
+    patch: NotRequired[int]         # ViT only
+    cosine: NotRequired[float]      # ViT only: embedding at the new size against the native one
+    error: NotRequired[str | None]  # ResNet only: what the attention pool raised
+
+
 class Nothing(TypedDict):
     """A recipe shown for its printout alone."""
 
@@ -236,6 +302,10 @@ SHAPES: dict[str, type] = {
     "attention_text": AttentionText, "depth_image": DepthImage, "depth_text": DepthText, "residual_stream": ResidualStream,
     "freeze_visual": FreezeVisual, "unfreeze_last": UnfreezeLast, "projection_mistake": ProjectionMistake,
     "replace_projection": ReplaceProjection, "alignment_check": AlignmentCheck,
+    "training_setup": TrainingSetup, "training_step": TrainingStep,
+    "training_gradients": TrainingGradients, "training_optimizer": TrainingOptimizer,
+    "training_batchnorm": TrainingBatchnorm, "training_precision": TrainingPrecision,
+    "training_resolution": TrainingResolution,
 }
 
 

@@ -100,9 +100,11 @@ class Recipe:
 class Inputs:
     images: tuple[str, ...]    # file names of the sample images
     image_sha256: tuple[str, ...]
-    prompts: tuple[str, ...]
+    prompts: tuple[str, ...]   # every text read: the captions, then the distractors
     unfreeze_last: int = 2     # the fine-tuning recipes ran with these settings
     replacement_width: int = 256
+    captions: tuple[str, ...] = ()     # captions[i] describes images[i]; () in Snapshots older than the pairs
+    distractors: tuple[str, ...] = ()  # prompts that caption no image
 
 
 @dataclass(frozen=True)

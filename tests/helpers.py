@@ -25,7 +25,17 @@ TINY_ARCH = archs.ArchConfig(
     context_length=77, vocab_size=49408, transformer_width=64, transformer_heads=1, transformer_layers=2,
 )
 TINY_PLAN = WeightsPlan("tiny-vit", "random", None, None, 0)
-TINY_PROMPTS = ["a photo of a hand", "a dog"]
+# A tiny modified ResNet (stem width 8: four attention-pool heads of 64) whose layer4 has two bottlenecks, so that
+# unfreeze_last=1 leaves one of them frozen; captured like TINY_ARCH by capture_tiny_resnet.
+TINY_RESNET_ARCH = archs.ArchConfig(
+    embed_dim=16, image_resolution=64, vision_layers=(1, 1, 1, 2), vision_width=8, vision_patch_size=None,
+    context_length=77, vocab_size=49408, transformer_width=64, transformer_heads=1, transformer_layers=1,
+)
+TINY_RESNET_PLAN = WeightsPlan("tiny-rn", "random", None, None, 0)
+# Two image-caption pairs (photographs the requirements ship) and one distractor: a training step on them has a
+# 2 x 2 logits matrix, so its loss is not trivially zero.
+TINY_SAMPLES = [("matplotlib", "grace_hopper.jpg", "a portrait of an officer"), ("skimage", "chelsea.png", "a photo of a cat")]
+TINY_PROMPTS = [caption for *_, caption in TINY_SAMPLES] + ["a photo of a hand"]
 SOURCE_DATE_EPOCH = "1000000000"
 SOURCE_DATE_ISO = "2001-09-09T01:46:40+00:00"  # what SOURCE_DATE_EPOCH above is in UTC
 
@@ -42,14 +52,26 @@ PROVENANCE_PLACEHOLDERS = {
 
 def tiny_extra(cache: Path, **more) -> dict:
     """An `extra.clip_docs` mapping for the tiny tests: one documented model, no comparison, random weights."""
-    return {"models": ["ViT-B/32"], "compare": [], "weights": "random", "prompts": list(TINY_PROMPTS),
-            "cache": str(cache), **more}
+    from gen.config import _sample_data
+
+    samples = [{"image": str(_sample_data(name, package)), "caption": caption} for package, name, caption in TINY_SAMPLES]
+    if "images" not in more:
+        more = {"samples": samples, **more}
+    if "prompts" not in more:
+        more = {"distractors": TINY_PROMPTS[len(TINY_SAMPLES):], **more}
+    return {"models": ["ViT-B/32"], "compare": [], "weights": "random", "cache": str(cache), **more}
 
 
 def capture_tiny(cfg) -> Snapshot:
     from gen.capture import take_snapshot
 
     return take_snapshot(TINY_PLAN, cfg, "full", arch=TINY_ARCH)
+
+
+def capture_tiny_resnet(cfg) -> Snapshot:
+    from gen.capture import take_snapshot
+
+    return take_snapshot(TINY_RESNET_PLAN, cfg, "full", arch=TINY_RESNET_ARCH)
 
 
 def render_tiny(cfg, snapshot: Snapshot) -> dict[str, bytes]:

@@ -274,7 +274,7 @@ def test_truncated_jpeg_is_refused_before_capture(tmp_path):
     with Image.open(cut) as im:
         im.verify()  # the check that let it through before
     with pytest.raises(ConfigError) as err:
-        config.load(tiny_extra(tmp_path / "cache", images=["cut.jpg"]), base_dir=tmp_path, env={})
+        config.load(tiny_extra(tmp_path / "cache", images=["cut.jpg"], prompts=["a cut photo"]), base_dir=tmp_path, env={})
     message = one_line(err.value)
     assert str(cut) in message and "not an image Pillow can read completely" in message and "truncated" in message
 

@@ -48,8 +48,9 @@ def weight_dependent_strings(s) -> set[str]:
                 for v in _numbers(recipe.result[fieldname]):
                     out |= _printed(v)
     # a short number could appear on any page by chance: keep those with four significant digits or more
+    # nor a power of ten, which pages print as settings too (LayerNorm's eps=1e-05, a learning rate)
     return {x for x in out if len(re.sub(r"^[-0.]+", "", x).replace(".", "")) >= 4
-            and not re.fullmatch(r"-?1\.0+", x)}
+            and not re.fullmatch(r"-?1\.0+", x) and not re.fullmatch(r"1e-0\d", x)}
 
 
 def test_every_page_showing_a_weight_value_has_the_banner(tiny_files, tiny_snapshot):

@@ -103,7 +103,7 @@ def test_depth_plot_has_one_point_per_block(tiny_snapshot, tiny_files):
     assert len(csv_rows) == 1 + expected["image"]
 
 
-PAGES = {"preprocessing": False, "tokenizer": False, "attention": True, "activations": True}
+PAGES = {"preprocessing": False, "tokenizer": False, "attention": True, "activations": True, "training": True}
 
 
 @pytest.mark.parametrize("page,weights", PAGES.items())
@@ -114,7 +114,7 @@ def test_new_pages_exist_and_carry_the_banner_when_needed(tiny_files, page, weig
 
 
 def test_figures_and_csv_files_are_written_and_linked(tiny_files):
-    figures = ["causal-mask", "attention-image", "attention-text", "depth", "preprocessing", "patch-grid"]
+    figures = ["causal-mask", "attention-image", "attention-text", "depth", "preprocessing", "patch-grid", "training-gradients"]
     for name in figures:
         assert tiny_files[f"figures/tiny-vit/{name}.svg"].startswith(b"<?xml"), name
     pages = "".join(tiny_files[f"{SLUG}/{p}/index.md"].decode() for p in PAGES)
@@ -141,9 +141,9 @@ def test_figures_are_cached_by_what_they_are_drawn_from(tiny_snapshot, tmp_path)
     first = inside.files(tiny_snapshot, tmp_path)
     cached = sorted(p.name for p in tmp_path.iterdir())
     drawn = [k for k in first if k.endswith((".svg", ".pdf"))]
-    assert len(cached) == len(drawn) == 14  # six inside figures and the PCA plot, each as SVG and PDF
+    assert len(cached) == len(drawn) == 16  # six inside figures, PCA and gradients, each as SVG and PDF
     assert all(k[:-4] + ".json" in first for k in drawn), "every plot comes with the data it is drawn from"
     assert inside.files(tiny_snapshot, tmp_path) == first == inside.files(tiny_snapshot)  # cached, and as drawn
     other = dataclasses.replace(tiny_snapshot, weights=dataclasses.replace(tiny_snapshot.weights, mode="pretrained"))
     inside.files(other, tmp_path)
-    assert len(list(tmp_path.iterdir())) == 28, "a change in the data must draw the figures again"
+    assert len(list(tmp_path.iterdir())) == 32, "a change in the data must draw the figures again"

@@ -19,11 +19,18 @@ def test_every_quoted_fact_has_a_value_a_sentence_and_a_source():
         assert fact.value > 0 and fact.says.strip() and fact.source.strip(), fact.key
 
 
+def test_every_quoted_fact_is_shown_somewhere(tiny_files):
+    pages = "".join(data.decode("utf-8") for path, data in tiny_files.items() if path.endswith(".md"))
+    for fact in quoted.all_quoted().values():
+        assert fact.says in pages and fact.source in pages, f"{fact.key} is quoted on no page"
+
+
 def test_the_projections_page_quotes_and_computes(tiny_files):
     text = tiny_files[f"{SLUG}/projections/index.md"].decode("utf-8")
     box = text[text.index('!!! quote "Quoted, not captured"'):]
     box = box[:box.index("</div>")]
-    for fact in quoted.all_quoted().values():
+    for key in ("initial_temperature", "logit_scale_cap", "released_logit_scale"):
+        fact = quoted.quoted(key)
         assert fact.source in box and fact.says in box, fact.key
     # derived when the site is built: ln(1/0.07) and ln 100
     assert f"{math.log(1 / 0.07):.4f}" in text and f"{math.log(100):.4f}" in text

@@ -29,9 +29,13 @@ FULL_CHAINS = [
     ["tokenizer"], ["causal_mask"], ["preprocessing"], ["image_grid"], ["attention_image"], ["attention_text"],
     ["depth_image"], ["depth_text"], ["residual_stream"],
     ["freeze_visual"], ["unfreeze_last"], ["projection_mistake"], ["replace_projection", "alignment_check"],
+    # one training step in the fine-tuning setup, and what else changes when training starts
+    ["training_setup", "training_step", "training_gradients", "training_optimizer"], ["training_batchnorm"],
+    ["training_precision"], ["training_resolution"],
 ]
 STRUCTURE_CHAINS = [["print_model"], ["print_visual"], ["parameter_count"], ["forward_image"]]
-MUTATING = {"freeze_visual", "unfreeze_last", "replace_projection"}
+MUTATING = {"freeze_visual", "unfreeze_last", "replace_projection", "training_setup", "training_batchnorm",
+            "training_precision", "training_resolution"}
 NEED_ALIGNED = {"logits", "pca"}  # need image and text embeddings of one width
 
 
@@ -78,7 +82,8 @@ def check_prompts(prompts: tuple[str, ...], context_length: int) -> None:
         if n > context_length:
             raise ConfigError(
                 f"Prompt {prompt!r} is {n} tokens long (start and end tokens included); CLIP's text "
-                f"context holds {context_length}. Shorten it in extra.clip_docs.prompts."
+                f"context holds {context_length}. Shorten it where it is set: a caption in extra.clip_docs.samples, "
+                f"or extra.clip_docs.distractors (extra.clip_docs.prompts in older configurations)."
             )
 
 
@@ -103,7 +108,8 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
     model, preprocess, arch = loaded.model, loaded.preprocess, loaded.arch
     check_prompts(cfg.prompts, arch.context_length)  # the context of the model as loaded
     images = {path.name: Image.open(path).convert("RGB") for path in cfg.images}
-    image = next(iter(images.values()))
+    batch_images = list(images.values())  # pair order: batch_images[i] is captioned by captions[i]
+    image = batch_images[0]
     with torch.no_grad():
         image_input = preprocess(image).unsqueeze(0)
         text_input = clip.tokenize(list(cfg.prompts))
@@ -120,6 +126,7 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
     namespace = {
         "model": model, "clip": clip, "torch": torch, "nn": nn, "preprocess": preprocess,
         "image": image, "images": images, "prompts": list(cfg.prompts),
+        "batch_images": batch_images, "captions": list(cfg.captions), "distractors": list(cfg.distractors),
         "unfreeze_last": cfg.unfreeze_last, "replacement_width": cfg.replacement_width,
     }
     chains = FULL_CHAINS if scope == "full" else STRUCTURE_CHAINS
@@ -149,7 +156,8 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
         provenance=provenance(),
         inputs=Inputs(images=tuple(p.name for p in cfg.images),
                       image_sha256=tuple(file_sha256(p) for p in cfg.images),
-                      prompts=tuple(cfg.prompts), unfreeze_last=cfg.unfreeze_last,
+                      prompts=tuple(cfg.prompts), captions=tuple(cfg.captions),
+                      distractors=tuple(cfg.distractors), unfreeze_last=cfg.unfreeze_last,
                       replacement_width=cfg.replacement_width),
         modules=module_records,
         parameters=param_records,

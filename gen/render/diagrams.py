@@ -206,12 +206,13 @@ def dataflow(s: Snapshot, page: str, where, last: int | None = None, towers: tup
         ends[tower] = prev
     if "logits" not in s.recipes or len(ends) < 2:  # one tower, or towers of different widths: no meeting
         return g.source()
-    logits = s.recipe("logits").result
+    # the forward pass behind this diagram: its images against its prompts (the logits recipe runs a whole batch)
+    rows = [s.recipe(r).result["steps"][-1]["shape"][0] for r in ("forward_image", "forward_text")]
     sim = g.node("similarity\nexp(logit_scale) * image @ text.T", "op", href(page, *where("logit_scale")), "logit_scale")
     g.edge(ends["image"][0], sim, ends["image"][1])
     g.edge(ends["text"][0], sim, ends["text"][1])
     out = g.node("logits_per_image", "io", href(page, *where("#similarity")))
-    g.edge(sim, out, _shape(logits["logits_per_image_shape"]))
+    g.edge(sim, out, _shape(rows))
     return g.source()
 
 

@@ -77,6 +77,13 @@ def normalisation_csv(s: Snapshot) -> bytes:
     return to_csv(header, rows)
 
 
+def gradients_csv(s: Snapshot) -> bytes:
+    """Every parameter tensor's gradient norm after the training step's backward pass (empty: frozen)."""
+    rows = [[t["name"], "x".join(map(str, t["shape"])), t["requires_grad"], "" if t["grad_norm"] is None else t["grad_norm"]]
+            for t in s.recipe("training_gradients").result["tensors"]]
+    return to_csv(["parameter", "shape", "requires_grad", "gradient norm"], rows)
+
+
 def grid_csv(s: Snapshot) -> bytes:
     g = s.recipe("image_grid").result
     size = g["grid"] * (g["patch"] if g["kind"] == "patches" else g["stride"])
@@ -92,6 +99,7 @@ FIGURE_RECIPES = {
     "causal-mask": ("causal_mask",), "attention-image": ("attention_image",), "attention-text": ("attention_text",),
     "depth": ("depth_image", "depth_text"), "preprocessing": ("preprocessing",), "patch-grid": ("image_grid",),
     "feature-grid": ("image_grid",), "pca": ("pca",), "quickgelu-vs-gelu": ("activations",),
+    "training-gradients": ("training_gradients",),
 }
 
 
@@ -131,6 +139,8 @@ PLOTS = (
          "receptive field of one cell.", "preprocessing", ("feature-grid",)),
     Plot("pca", plots.pca, "Image and text embeddings projected on their first two principal components.",
          "similarity"),
+    Plot("training-gradients", plots.gradients, "Gradient norm of each block after one backward pass in the "
+         "fine-tuning setup; frozen blocks have none.", "training", ("training-gradients",)),
 )
 GELU = Plot("quickgelu-vs-gelu", plots.gelu, "QuickGELU and GELU evaluated at build time, and their difference.",
             "concepts/quickgelu")
@@ -222,6 +232,8 @@ def files(s: Snapshot, cache: Path | None = None) -> dict[str, bytes]:
     }
     for plot in model_plots(s):
         out.update(_plot_files(s, s, plot, draw))
+    if "training_gradients" in s.recipes:  # Snapshots captured before the training step have none
+        out[f"{tab}/training-gradients.csv"] = gradients_csv(s)
     return out
 
 

@@ -88,6 +88,7 @@ def model_pages(s: Snapshot) -> list[Page]:
         page("forward/", "forward.md.j2", "Forward pass"),
         page("similarity/", "similarity.md.j2", "Similarity & logit scale"),
         page("fine-tuning/", "fine_tuning.md.j2", "Freezing & replacing"),
+        page("training/", "training.md.j2", "Training step"),
         page("vision-vs-text/", "vision_vs_text.md.j2",
              "Vision vs text transformer" if vit else "Image vs text encoder"),
         page("attention/", "attention.md.j2", "Attention maps"),

@@ -387,3 +387,37 @@ def fine_tuned_depth_svg(ft) -> bytes:
         base = "its seeded random base" if ft.base.mode == "random" else "its base"
         fig.suptitle(f"{ft.name} ({ft.model}) against {base}: change by depth", fontsize=10)
         return _svg(fig)
+
+
+def gradient_series(s: Snapshot) -> dict[str, list[tuple[str, float | None]]]:
+    """tower -> [(block, gradient norm or None when frozen)] in depth order, as drawn in training-gradients.svg."""
+    blocks = s.recipe("training_gradients").result["blocks"]
+    return {tower: [(b["block"], b["grad_norm"]) for b in blocks if b["tower"] == tower] for tower in ("image", "text")}
+
+
+def gradients(s: Snapshot) -> dict[str, bytes]:
+    """Gradient norm by depth after one backward pass, one tower above the other; frozen blocks drawn as grey
+    crosses on the axis."""
+    plt = _pyplot()
+    series = gradient_series(s)
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(2, 1, figsize=(WIDTH, 8.0), layout="constrained")
+        for ax, (tower, points) in zip(axes, series.items()):
+            live = [(i, v) for i, (_, v) in enumerate(points) if v]  # a log axis has no place for 0
+            (line,) = ax.plot([i for i, _ in live], [v for _, v in live], "-o", markersize=3.5, label="gradient norm")
+            line.set_gid(f"gradients-{tower}")
+            for value, colour, label in ((None, "#888888", "frozen: no gradient"), (0.0, "#ff7f0e", "zero gradient")):
+                at = [i for i, (_, v) in enumerate(points) if v == value and (v is None) == (value is None)]
+                if at:
+                    ax.plot(at, [0.02] * len(at), "x", color=colour, transform=ax.get_xaxis_transform(), label=label)
+            if live:
+                ax.set_yscale("log")
+            labels = [b.removeprefix("visual.").replace("transformer.resblocks.", "block ") for b, _ in points]
+            step = max(1, -(-len(labels) // 16))  # at most 16 labels: they stay SMALL and apart
+            ax.set_xticks(range(0, len(points), step), labels[::step], rotation=90)
+            ax.set_ylabel("L2 norm of the gradients")
+            ax.set_title(f"{tower} tower")
+            ax.grid(alpha=0.3)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=3, frameon=False)
+        fig.suptitle(f"{s.model.name}: gradient norm by depth after one backward pass ({s.weights.mode} weights)")
+        return drawn(fig)

@@ -1,8 +1,8 @@
-#: Cosine similarity times exp(logit_scale): what model(image, text) returns.
-#: weight-dependent: logit_scale, scale, cosine, logits_per_image, probs, stdout
+#: Cosine similarity times exp(logit_scale) for the sample batch: every image against every prompt.
+#: weight-dependent: logit_scale, scale, cosine, logits_per_image, probs, diagonal, off_diagonal, top, stdout
 with torch.no_grad():
-    image_input = preprocess(image).unsqueeze(0)
-    text_input = clip.tokenize(prompts)
+    image_input = torch.stack([preprocess(picture) for picture in batch_images])  # N images, pair order
+    text_input = clip.tokenize(prompts)  # the N captions first, then the distractors
     logits_per_image, logits_per_text = model(image_input, text_input)
 
     image_features = model.encode_image(image_input)
@@ -14,19 +14,28 @@ with torch.no_grad():
 
 print("logit_scale (stored, a log):", round(model.logit_scale.item(), 4))
 print("logit_scale.exp():", round(scale.item(), 4))
-print("cosine similarities:", cosine)
-print("logits_per_image", tuple(logits_per_image.shape))
+print("logits_per_image", tuple(logits_per_image.shape), "(images x prompts)")
 print(logits_per_image)
 print("logits_per_text", tuple(logits_per_text.shape))
-print(logits_per_text)
 print("scale * cosine == logits_per_image:", torch.allclose(scale * cosine, logits_per_image, atol=1e-4))
 probs = logits_per_image.softmax(dim=-1)
-print("softmax over the prompts:", probs)
+n = len(captions)
+pairs = torch.arange(n)
+diagonal = cosine[pairs, pairs]  # each image against its own caption
+others = cosine[:, :n][~torch.eye(n, dtype=torch.bool)]  # against the other images' captions
+top = probs.argmax(dim=-1)
+print("own caption, mean cosine:", round(diagonal.mean().item(), 4))
+if n > 1:
+    print("other captions, mean cosine:", round(others.mean().item(), 4))
+print("images whose top prompt is their own caption:", int((top == pairs).sum()), "of", n)
 
 result["logit_scale"] = model.logit_scale.item()
 result["scale"] = scale.item()
-result["cosine"] = cosine[0].tolist()
+result["cosine"] = cosine.tolist()
 result["logits_per_image"] = logits_per_image.tolist()
 result["logits_per_image_shape"] = list(logits_per_image.shape)
 result["logits_per_text_shape"] = list(logits_per_text.shape)
-result["probs"] = probs[0].tolist()
+result["probs"] = probs.tolist()
+result["diagonal"] = diagonal.mean().item()
+result["off_diagonal"] = others.mean().item() if n > 1 else None
+result["top"] = top.tolist()
