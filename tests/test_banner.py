@@ -104,8 +104,7 @@ def test_reading_a_statistic_marks_the_page(tiny_snapshot):
 def test_a_recipe_declaring_a_missing_field_fails_the_capture(tmp_path, monkeypatch):
     from gen.capture import run
 
-    (tmp_path / "_helpers.py").write_text("")
-    (tmp_path / "broken.py").write_text("#: A recipe.\n#: weight-dependent: probs, stdout\nresult['cosine'] = [0.5]\n")
+    (tmp_path / "broken.py").write_text("#: A recipe.\n#: weight-dependent: probs, stdout\n#: records: cosine\ncosine = [0.5]\n")
     monkeypatch.setattr(run, "RECIPES", tmp_path)
     with pytest.raises(CaptureError, match=r"recipe 'broken' on tiny declares 'probs' as weight-dependent"):
         run.run_chain(["broken"], {}, "tiny")

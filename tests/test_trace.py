@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 
@@ -57,7 +58,5 @@ def test_a_resnet_forward_step_names_the_part_of_the_model_it_used(tiny_resnet_s
 
 def test_shown_recipe_code_has_no_bookkeeping(tiny_snapshot):
     for name, recipe in tiny_snapshot.recipes.items():
-        if name.startswith("_") or name in ("logits", "pca"):
-            continue
         assert "result[" not in recipe.source and "result.update" not in recipe.source, name
-        assert "step(" not in recipe.source, name
+        assert not re.search(r"(?<![\w.])step\(", recipe.source), name  # optimizer.step() is training, not bookkeeping

@@ -137,7 +137,6 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
     torch.manual_seed(cfg.seed)
     recipes = run.run_all(chains, namespace, plan.model, MUTATING, arch.kind)
     ordered = {name: recipes[name] for chain in chains for name in chain}
-    ordered["_helpers"] = run.Recipe(name="_helpers", source=run.source("_helpers"), stdout="", result={})
 
     from gen.config import file_sha256
 

@@ -78,7 +78,6 @@ def run_chain(names: list[str], namespace: dict, model_name: str, kind: str | No
     ns = dict(namespace)
     recipes = []
     for name in names:
-        ns["result"] = {}
         out = io.StringIO()
         code = source(name, kind)
         path = recipe_file(name, kind)
@@ -87,13 +86,11 @@ def run_chain(names: list[str], namespace: dict, model_name: str, kind: str | No
         steps: list | None = [] if trace.traces_steps(text) else None
         try:
             with contextlib.redirect_stdout(out):
-                if not recorded:  # a recipe that still fills `result` itself, with `step()` from the helpers
-                    exec(compile(source("_helpers"), str(RECIPES / "_helpers.py"), "exec"), ns)
                 tracing = trace.steps(code, str(path), ns["model"], steps) if steps is not None \
                     else contextlib.nullcontext()
                 with tracing:
                     exec(compile(code, str(path), "exec"), ns)
-            result = _plain(_recorded(name, recorded, ns, steps) if recorded else ns["result"])
+            result = _plain(_recorded(name, recorded, ns, steps))
             json.dumps(result)
         except Exception as err:
             raise CaptureError(

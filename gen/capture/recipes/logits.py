@@ -1,5 +1,6 @@
 #: Cosine similarity times exp(logit_scale) for the sample batch: every image against every prompt.
 #: weight-dependent: logit_scale, scale, cosine, logits_per_image, probs, diagonal, off_diagonal, top, stdout
+#: records: logit_scale, scale, cosine, logits_per_image, logits_per_image_shape, logits_per_text_shape, probs, diagonal=own, off_diagonal=other, top
 with torch.no_grad():
     image_input = torch.stack([preprocess(picture) for picture in batch_images])  # N images, pair order
     text_input = clip.tokenize(prompts)  # the N captions first, then the distractors
@@ -12,11 +13,13 @@ with torch.no_grad():
     cosine = image_features @ text_features.t()
     scale = model.logit_scale.exp()
 
-print("logit_scale (stored, a log):", round(model.logit_scale.item(), 4))
+logit_scale = model.logit_scale.item()
+print("logit_scale (stored, a log):", round(logit_scale, 4))
 print("logit_scale.exp():", round(scale.item(), 4))
-print("logits_per_image", tuple(logits_per_image.shape), "(images x prompts)")
+logits_per_image_shape, logits_per_text_shape = logits_per_image.shape, logits_per_text.shape
+print("logits_per_image", tuple(logits_per_image_shape), "(images x prompts)")
 print(logits_per_image)
-print("logits_per_text", tuple(logits_per_text.shape))
+print("logits_per_text", tuple(logits_per_text_shape))
 print("scale * cosine == logits_per_image:", torch.allclose(scale * cosine, logits_per_image, atol=1e-4))
 probs = logits_per_image.softmax(dim=-1)
 n = len(captions)
@@ -24,18 +27,8 @@ pairs = torch.arange(n)
 diagonal = cosine[pairs, pairs]  # each image against its own caption
 others = cosine[:, :n][~torch.eye(n, dtype=torch.bool)]  # against the other images' captions
 top = probs.argmax(dim=-1)
-print("own caption, mean cosine:", round(diagonal.mean().item(), 4))
-if n > 1:
-    print("other captions, mean cosine:", round(others.mean().item(), 4))
+own, other = diagonal.mean().item(), others.mean().item() if n > 1 else None
+print("own caption, mean cosine:", round(own, 4))
+if other is not None:
+    print("other captions, mean cosine:", round(other, 4))
 print("images whose top prompt is their own caption:", int((top == pairs).sum()), "of", n)
-
-result["logit_scale"] = model.logit_scale.item()
-result["scale"] = scale.item()
-result["cosine"] = cosine.tolist()
-result["logits_per_image"] = logits_per_image.tolist()
-result["logits_per_image_shape"] = list(logits_per_image.shape)
-result["logits_per_text_shape"] = list(logits_per_text.shape)
-result["probs"] = probs.tolist()
-result["diagonal"] = diagonal.mean().item()
-result["off_diagonal"] = others.mean().item() if n > 1 else None
-result["top"] = top.tolist()

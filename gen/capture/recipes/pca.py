@@ -1,5 +1,6 @@
 #: The sample batch's image and prompt embeddings in one space, flattened to two dimensions with PCA.
 #: weight-dependent: points, explained, stdout
+#: records: labels, kinds, points, explained
 with torch.no_grad():
     image_features = model.encode_image(torch.stack([preprocess(picture) for picture in batch_images]))
     text_features = model.encode_text(clip.tokenize(prompts))  # captions (pair order), then distractors
@@ -14,8 +15,5 @@ points = centred @ directions[:2].T
 explained = (singular[:2] ** 2 / (singular ** 2).sum()).tolist()
 print(f"{len(batch_images)} images and {len(prompts)} prompts -> {tuple(points.shape)}")
 print(f"variance explained by the two components: {explained[0]:.1%}, {explained[1]:.1%}")
-
-result["labels"] = list(images) + list(prompts)
-result["kinds"] = ["image"] * len(batch_images) + ["text"] * len(prompts)
-result["points"] = points.tolist()
-result["explained"] = explained
+labels = list(images) + list(prompts)  # image file names, then the prompts
+kinds = ["image"] * len(batch_images) + ["text"] * len(prompts)

@@ -1,5 +1,6 @@
 #: train() against eval() with the image tower frozen: do batch norm running statistics still move?
 #: weight-dependent: max_change, stdout
+#: records: norms=norm_count, buffers=buffer_count, moved_train, moved_eval, max_change
 for param in model.visual.parameters():
     param.requires_grad = False
 norms = [(name, m) for name, m in model.named_modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
@@ -30,8 +31,4 @@ for module in model.visual.modules():  # the fix: frozen batch norms back to eva
         module.eval()
 moved_eval, _ = moved_after_forward()
 print(f"frozen batch norms in eval(): {len(moved_eval)} changed")
-result["norms"] = len(norms)
-result["buffers"] = len(list(model.buffers()))
-result["moved_train"] = moved_train
-result["moved_eval"] = moved_eval
-result["max_change"] = max_change
+norm_count, buffer_count = len(norms), len(list(model.buffers()))

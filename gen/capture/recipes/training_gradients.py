@@ -1,5 +1,6 @@
 #: Gradient norms after loss.backward(): per parameter tensor, and per block of either tower.
 #: weight-dependent: tensors, blocks, stdout
+#: records: tensors, blocks=per_block
 tensors = []
 for name, param in model.named_parameters():
     norm = None if param.grad is None else param.grad.norm().item()
@@ -35,6 +36,5 @@ for t in tensors:
 ordered = sorted(blocks.values(), key=lambda b: (b["tower"], depth(b["block"], b["seen"])))
 for b in ordered:
     print(f"{b['block']:<36} {'frozen: no gradient' if b['squares'] is None else format(b['squares'] ** 0.5, '.3e')}")
-result["tensors"] = tensors
-result["blocks"] = [{"block": b["block"], "tower": b["tower"], "tensors": b["tensors"],
-                     "grad_norm": None if b["squares"] is None else b["squares"] ** 0.5} for b in ordered]
+per_block = [{"block": b["block"], "tower": b["tower"], "tensors": b["tensors"],
+              "grad_norm": None if b["squares"] is None else b["squares"] ** 0.5} for b in ordered]

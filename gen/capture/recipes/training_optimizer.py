@@ -1,5 +1,6 @@
 #: One AdamW step: weight decay on weight matrices only; gains, biases and logit_scale left out.
 #: weight-dependent: changes, logit_scale_before, logit_scale_after, logit_scale_clamped, stdout
+#: records: decay, no_decay, changes, logit_scale_before, logit_scale_after, logit_scale_clamped, cap, forward_clamps, lr, weight_decay
 import inspect
 import math
 
@@ -7,11 +8,12 @@ trainable = [(name, param) for name, param in model.named_parameters() if param.
 no_decay = [name for name, param in trainable if param.ndim < 2 or name == "logit_scale"]  # gains, biases, scale
 decay = [name for name, param in trainable if name not in no_decay]
 params = dict(trainable)
+lr, weight_decay = 1e-5, 0.2
 optimizer = torch.optim.AdamW([
-    {"params": [params[n] for n in decay], "weight_decay": 0.2},
+    {"params": [params[n] for n in decay], "weight_decay": weight_decay},
     {"params": [params[n] for n in no_decay], "weight_decay": 0.0},
-], lr=1e-5, betas=(0.9, 0.98), eps=1e-6)
-print(f"group 0: {len(decay)} tensors with weight decay 0.2; group 1: {len(no_decay)} without")
+], lr=lr, betas=(0.9, 0.98), eps=1e-6)
+print(f"group 0: {len(decay)} tensors with weight decay {weight_decay}; group 1: {len(no_decay)} without")
 print("without weight decay, for example:", no_decay[:4], "..." if len(no_decay) > 4 else "")
 
 before = {name: param.detach().clone() for name, param in model.named_parameters()}
@@ -19,10 +21,12 @@ logit_scale_before = model.logit_scale.item()
 optimizer.step()
 optimizer.zero_grad()
 logit_scale_after = model.logit_scale.item()
+cap = math.log(100)
 with torch.no_grad():
-    model.logit_scale.clamp_(0, math.log(100))  # what training code does after each step; CLIP.forward does not
+    model.logit_scale.clamp_(0, cap)  # what training code does after each step; CLIP.forward does not
+logit_scale_clamped = model.logit_scale.item()
 print(f"logit_scale: {logit_scale_before:.6f} -> {logit_scale_after:.6f} -> clamped to [0, ln 100]: "
-      f"{model.logit_scale.item():.6f}")
+      f"{logit_scale_clamped:.6f}")
 
 changes = []
 for name, param in model.named_parameters():
@@ -33,13 +37,3 @@ for name, param in model.named_parameters():
 print(sum(c["changed"] for c in changes), "tensors changed,", sum(not c["changed"] for c in changes), "did not")
 forward_clamps = "clamp" in inspect.getsource(type(model).forward)
 print("CLIP.forward clamps logit_scale:", forward_clamps)
-result["decay"] = decay
-result["no_decay"] = no_decay
-result["changes"] = changes
-result["logit_scale_before"] = logit_scale_before
-result["logit_scale_after"] = logit_scale_after
-result["logit_scale_clamped"] = model.logit_scale.item()
-result["cap"] = math.log(100)
-result["forward_clamps"] = forward_clamps
-result["lr"] = optimizer.param_groups[0]["lr"]
-result["weight_decay"] = optimizer.param_groups[0]["weight_decay"]

@@ -1,5 +1,6 @@
 #: What clip.load does on a GPU, run here on a CPU copy: convert_weights turns most tensors to fp16.
 #: weight-dependent: unchanged_fraction, stdout
+#: records: half, full, half_values, full_values, probe=name, unchanged_fraction=unchanged
 clip.model.convert_weights(model)  # clip.load calls this when the device is not "cpu"
 dtypes = {name: str(param.dtype).removeprefix("torch.") for name, param in model.named_parameters()}
 half = [name for name, dtype in dtypes.items() if dtype == "float16"]
@@ -15,9 +16,4 @@ weight = dict(model.named_parameters())[name].detach()
 update = torch.full_like(weight, 1e-5)  # the size of one fine-tuning step
 unchanged = (weight + update == weight).float().mean().item()
 print(f"{name} + 1e-5 in {weight.dtype}: {unchanged:.1%} of its entries do not change")
-result["half"] = half
-result["full"] = full
-result["half_values"] = values.get("float16", 0)
-result["full_values"] = values.get("float32", 0)
-result["probe"] = name
-result["unchanged_fraction"] = unchanged
+half_values, full_values = values.get("float16", 0), values.get("float32", 0)

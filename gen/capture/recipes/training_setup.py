@@ -1,5 +1,6 @@
 #: The fine-tuning setup on a copy of the model: image tower frozen but its last `unfreeze_last` blocks,
 #: both projections replaced with `replacement_width` columns (the loss needs the two towers to meet).
+#: records: trainable, frozen, first, blocks, stage, replaced, width=replacement_width
 for param in model.visual.parameters():
     param.requires_grad = False
 blocks = len(model.visual.transformer.resblocks)
@@ -18,10 +19,4 @@ frozen = [name for name, param in model.named_parameters() if not param.requires
 print(f"image blocks {first}..{blocks - 1} of {blocks} train; visual.proj {tuple(model.visual.proj.shape)}, "
       f"text_projection {tuple(model.text_projection.shape)} replaced")
 print(f"{len(trainable)} parameter tensors train, {len(frozen)} are frozen")
-result["trainable"] = trainable
-result["frozen"] = frozen
-result["first"] = first
-result["blocks"] = blocks
-result["stage"] = "visual.transformer.resblocks"
-result["replaced"] = ["visual.proj", "text_projection"]
-result["width"] = replacement_width
+stage, replaced = "visual.transformer.resblocks", ["visual.proj", "text_projection"]

@@ -1,5 +1,6 @@
 #: The fine-tuning setup on a copy of the model: image tower frozen but the last `unfreeze_last` bottlenecks
 #: of layer4, both projections replaced with `replacement_width` outputs (the loss needs the towers to meet).
+#: records: trainable, frozen, first, blocks, stage, replaced, width=replacement_width
 for param in model.visual.parameters():
     param.requires_grad = False
 blocks = len(model.visual.layer4)
@@ -18,10 +19,4 @@ frozen = [name for name, param in model.named_parameters() if not param.requires
 print(f"layer4 blocks {first}..{blocks - 1} of {blocks} train; visual.attnpool.c_proj -> {replacement_width}, "
       f"text_projection {tuple(model.text_projection.shape)} replaced")
 print(f"{len(trainable)} parameter tensors train, {len(frozen)} are frozen")
-result["trainable"] = trainable
-result["frozen"] = frozen
-result["first"] = first
-result["blocks"] = blocks
-result["stage"] = "visual.layer4"
-result["replaced"] = ["visual.attnpool.c_proj", "text_projection"]
-result["width"] = replacement_width
+stage, replaced = "visual.layer4", ["visual.attnpool.c_proj", "text_projection"]

@@ -1,5 +1,6 @@
 #: One forward and backward pass on the sample batch with CLIP's symmetric cross-entropy.
 #: weight-dependent: logits, loss, loss_image, loss_text, stdout
+#: records: logits=logits_per_image, loss, loss_image, loss_text
 import torch.nn.functional as F
 
 model.train()
@@ -20,8 +21,3 @@ loss.backward()
 print("logits_per_image", tuple(logits_per_image.shape))
 print(logits_per_image.detach())
 print(f"loss = ({loss_image.item():.4f} + {loss_text.item():.4f}) / 2 = {loss.item():.4f}")
-
-result["logits"] = logits_per_image.tolist()
-result["loss"] = loss.item()
-result["loss_image"] = loss_image.item()
-result["loss_text"] = loss_text.item()
