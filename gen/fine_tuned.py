@@ -9,7 +9,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 
-from gen.snapshot import Provenance, Shape, _decode
+from gen.snapshot import Provenance, Shape, decode_versioned
 
 SCHEMA = 1
 
@@ -90,7 +90,4 @@ class FineTuned:
 
     @classmethod
     def from_json(cls, text: str) -> "FineTuned":
-        data = json.loads(text)
-        if data.get("schema") != SCHEMA:
-            raise ValueError(f"fine-tuned comparison schema {data.get('schema')!r}, expected {SCHEMA}")
-        return _decode(cls, data)
+        return decode_versioned(cls, text, SCHEMA, "fine-tuned comparison")

@@ -142,10 +142,7 @@ class Catalog:
 
     @classmethod
     def from_json(cls, text: str) -> "Catalog":
-        data = json.loads(text)
-        if data.get("schema") != SCHEMA:
-            raise ValueError(f"catalog schema {data.get('schema')!r}, expected {SCHEMA}")
-        return _decode(cls, data)
+        return decode_versioned(cls, text, SCHEMA, "catalog")
 
 
 @dataclass(frozen=True)
@@ -209,6 +206,14 @@ class Snapshot:
 def _fields(tp: type) -> tuple[dict, tuple]:
     """A dataclass's resolved type hints and fields, worked out once per class."""
     return typing.get_type_hints(tp), dataclasses.fields(tp)
+
+
+def decode_versioned(cls, text: str, schema: int, what: str):
+    """A dataclass from JSON that must carry `schema`; ValueError naming `what` otherwise."""
+    data = json.loads(text)
+    if data.get("schema") != schema:
+        raise ValueError(f"{what} schema {data.get('schema')!r}, expected {schema}")
+    return _decode(cls, data)
 
 
 def _decode(tp: Any, value: Any) -> Any:
