@@ -119,16 +119,25 @@ def link_report(broken: dict[str, list[str]]) -> str:
 
 def test_links_resolve_on_every_page(built):
     """Relative links and anchors work on the built site, including the clickable nodes of inline SVG diagrams."""
-    broken = broken_links(built.site, skip=("404.html", "print_page/index.html"))
+    prints = tuple(str(p.relative_to(built.site)) for p in (built.site / "print_page").rglob("index.html"))
+    broken = broken_links(built.site, skip=("404.html", *prints))
     assert broken == {}, f"broken links on the built site:\n{link_report(broken)}"
 
 
-def test_links_resolve_on_the_print_page(built):
-    """The one-page print version (print-site plugin) carries the same diagrams; their links must work there too."""
-    assert (built.site / "print_page" / "index.html").is_file()
+def test_links_resolve_on_the_print_pages(built):
+    """The print versions (one per model, one for the rest) link to their sections, pages, figures and files."""
+    prints = sorted(p.relative_to(built.site).as_posix() for p in (built.site / "print_page").rglob("index.html"))
+    assert prints == ["print_page/index.html", "print_page/rn50/index.html", "print_page/vit-b-32/index.html"]
     broken = broken_links(built.site, skip=tuple(str(p.relative_to(built.site)) for p in built.site.rglob("*.html")
-                                                  if p.relative_to(built.site).as_posix() != "print_page/index.html"))
-    assert broken == {}, f"broken links on print_page/:\n{link_report(broken)}"
+                                                  if p.relative_to(built.site).as_posix() not in prints))
+    assert broken == {}, f"broken links on the print pages:\n{link_report(broken)}"
+    for page in prints:
+        size = (built.site / page).stat().st_size
+        assert size < 5_000_000, f"{page} is {size:,} bytes"
+    text = (built.site / prints[1]).read_text(encoding="utf-8")
+    sections = text.split('<section class="print-page"', 1)[1].rsplit("</section>", 1)[0]
+    assert '<div class="clip-diagram-svg"><img src="' in sections and "<svg" not in sections, \
+        "diagrams are printed from their SVG files, not repeated inline"
 
 
 def test_no_page_repeats_an_id(built):
