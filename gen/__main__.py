@@ -13,7 +13,15 @@ from gen.build import check_output, generate, snapshot_files, write_tree
 from gen.errors import ConfigError, message_for, os_error
 
 
-def _extra(mkdocs_yml: Path) -> tuple[object, str]:
+def _hand_written(docs: Path) -> dict[str, bytes]:
+    """The pages and assets written by hand under the docs folder, so that the tree holds the whole site."""
+    if not docs.is_dir():
+        return {}
+    return {p.relative_to(docs).as_posix(): p.read_bytes() for p in sorted(docs.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(docs).parts)}
+
+
+def _extra(mkdocs_yml: Path) -> tuple[object, str, str]:
     """extra.clip_docs and site_url of a mkdocs.yml; ConfigError when the file cannot be read as one."""
     class Loader(yaml.SafeLoader):
         pass
@@ -30,7 +38,7 @@ def _extra(mkdocs_yml: Path) -> tuple[object, str]:
         raise ConfigError(f"{str(mkdocs_yml)!r} is not valid YAML ({_one_line(err)}). Fix the file. {fix}") from None
     if not isinstance(data, dict) or not isinstance(data.get("extra") or {}, dict):
         raise ConfigError(f"{str(mkdocs_yml)!r} does not hold a mkdocs.yml mapping with an `extra:` mapping. {fix}")
-    return (data.get("extra") or {}).get("clip_docs"), str(data.get("site_url") or "")
+    return (data.get("extra") or {}).get("clip_docs"), str(data.get("site_url") or ""), str(data.get("docs_dir") or "docs")
 
 
 def _one_line(err: BaseException) -> str:
@@ -48,13 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.out and not args.snapshot_out:
         parser.error("give --out, --snapshot-out or both")
     try:
-        extra, site_url = _extra(args.config)
+        extra, site_url, docs_dir = _extra(args.config)
         cfg = config.load(extra, base_dir=args.config.resolve().parent, site_url=site_url)
         for out in (args.out, args.snapshot_out):
             if out:
                 check_output(out)  # before anything slow
         if args.out:
-            write_tree(generate(cfg), args.out)
+            write_tree({**_hand_written(args.config.resolve().parent / docs_dir), **generate(cfg)}, args.out)
             print(f"wrote the site's Markdown tree to {args.out}")
         if args.snapshot_out:
             files = snapshot_files(cfg)

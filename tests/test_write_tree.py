@@ -28,3 +28,14 @@ def test_failure_leaves_the_old_folder(tmp_path):
     assert [p.name for p in out.iterdir()] == ["index.md"]
     assert (out / "index.md").read_text() == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "staging folder left behind"
+
+
+def test_the_markdown_tree_includes_the_pages_written_by_hand(tiny_snapshot):
+    """`python -m gen --out` writes the whole site: the hand-written pages of the registry come from docs/."""
+    from gen.__main__ import _hand_written
+    from gen.render import pages as P
+    from helpers import REPO
+
+    hand = _hand_written(REPO / "docs")
+    written_by_hand = [p.path for p in P.site_pages([tiny_snapshot], []) if p.template is None]
+    assert written_by_hand and all(path in hand for path in written_by_hand)

@@ -238,7 +238,7 @@ def render(snapshots: dict[str, Snapshot], documented: list[str], compared: list
         "index.md": lambda: {"featured": full[0], "diagram": DiagramMaker(full[0], "index.md", diagrams, files,
                                                                            figures, drawings)},
         "changes/index.md": lambda: {"changes": changes},
-        "figures/index.md": lambda: {"figures": _in_page_order(figures, registry)},
+        "figures/index.md": lambda: {"figures": _in_page_order(figures, registry), "titles": _page_names(registry)},
         "linking.md": lambda: {"example": full[0], "topic_pages": P.topic_pages,
                                "site_wide": P.site_wide},
     }
@@ -291,8 +291,13 @@ def render(snapshots: dict[str, Snapshot], documented: list[str], compared: list
     return Rendered(dict(sorted(files.items())), pages)
 
 
+def _page_names(registry: list[P.Page]) -> dict[str, str]:
+    """Each page's title as a list of figures names it: 'Attention maps (ViT-B/32)'."""
+    return {p.path: p.title if p.model in (None, p.title) else f"{p.title} ({p.model})" for p in registry}
+
+
 def _in_page_order(figures: list[dict], registry: list[P.Page]) -> list[dict]:
     """Figures in navigation order of the pages that show them, each named by its page's title."""
     order = {p.path: i for i, p in enumerate(registry)}
-    named = {p.path: p.title if p.model in (None, p.title) else f"{p.title} ({p.model})" for p in registry}
+    named = _page_names(registry)
     return [{**f, "shown_on": named[f["page"]]} for f in sorted(figures, key=lambda f: order[f["page"]])]

@@ -30,10 +30,10 @@ print(f"logit_scale: {logit_scale_before:.6f} -> {logit_scale_after:.6f} -> clam
 
 changes = []
 for name, param in model.named_parameters():
-    delta = (param.detach() - before[name]).norm().item()
+    delta, size = (param.detach() - before[name]).norm().item(), before[name].norm().item()
     group = "decay" if name in decay else "no decay" if name in no_decay else "frozen"
     changes.append({"name": name, "group": group, "changed": not torch.equal(param.detach(), before[name]),
-                    "relative": delta / max(before[name].norm().item(), 1e-12)})
+                    "relative": delta / size if size else None})  # none for a tensor that was all zeros
 print(sum(c["changed"] for c in changes), "tensors changed,", sum(not c["changed"] for c in changes), "did not")
 forward_clamps = "clamp" in inspect.getsource(type(model).forward)
 print("CLIP.forward clamps logit_scale:", forward_clamps)

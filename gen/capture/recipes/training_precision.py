@@ -1,7 +1,7 @@
 #: What clip.load does on a GPU, run here on a CPU copy: convert_weights turns most tensors to fp16.
 #: weight-dependent: unchanged_fraction, stdout
 #: records: half, full, half_values, full_values, probe=name, unchanged_fraction=unchanged
-clip.model.convert_weights(model)  # clip.load calls this when the device is not "cpu"
+clip.model.convert_weights(model)  # what build_model does; clip.load keeps it on a GPU (on the CPU it calls .float())
 dtypes = {name: str(param.dtype).removeprefix("torch.") for name, param in model.named_parameters()}
 half = [name for name, dtype in dtypes.items() if dtype == "float16"]
 full = [name for name, dtype in dtypes.items() if dtype == "float32"]
