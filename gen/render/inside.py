@@ -2,6 +2,7 @@
 tokenizer, causal mask, attention maps, norms through depth, preprocessing and the image grid."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -270,19 +271,30 @@ def fine_tuned_depth_csv(ft) -> bytes:
 
 
 def fine_tuned_files(ft, names: dict[str, str], cache: Path | None = None) -> dict[str, bytes]:
-    """The change-by-depth figure (kept in `cache` under a key of its data and the plotting code) and the CSV files
-    of one fine-tuned comparison; `names` gives their paths ("figure", "changed", "depth")."""
-    def draw() -> bytes:
+    """The change-by-depth figure as SVG, PDF and the JSON it is drawn from (kept in `cache` under a key of its data
+    and the plotting code) and the CSV files of one fine-tuned comparison; `names` gives their paths ("figure": the
+    SVG, "changed", "depth")."""
+    def draw() -> dict[str, bytes]:
         if cache is None:
-            return plots.fine_tuned_depth_svg(ft)
+            return plots.fine_tuned_depth(ft)
         from gen.store import read_sealed, version, write_sealed
 
         facts = {"matplotlib": version("matplotlib"), "code": Path(plots.__file__).read_text(encoding="utf-8"),
                  "data": ft.to_json()}
-        path = cache / f"fine_tuned_depth_svg-{fingerprint(facts)}.svg"
-        data = read_sealed(path)
-        if data is None:
-            data = plots.fine_tuned_depth_svg(ft)
-            write_sealed(path, data)
-        return data
-    return {names["figure"]: draw(), names["changed"]: fine_tuned_changed_csv(ft), names["depth"]: fine_tuned_depth_csv(ft)}
+        key = fingerprint(facts)
+        paths = {fmt: cache / f"fine_tuned_depth-{key}.{fmt}" for fmt in plots.FORMATS}
+        found = {fmt: read_sealed(path) for fmt, path in paths.items()}
+        if any(data is None for data in found.values()):
+            found = plots.fine_tuned_depth(ft)
+            for fmt, path in paths.items():
+                write_sealed(path, found[fmt])
+        return found
+    base = names["figure"].removesuffix(".svg")
+    source = {"figure": "change-by-depth", "model": ft.model, "name": ft.name,
+              "depth_image": [dataclasses.asdict(p) for p in ft.depth_image],
+              "depth_text": [dataclasses.asdict(p) for p in ft.depth_text]}
+    out = {f"{base}.{fmt}": data for fmt, data in draw().items()}
+    out[f"{base}.json"] = (json.dumps(source, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    out[names["changed"]] = fine_tuned_changed_csv(ft)
+    out[names["depth"]] = fine_tuned_depth_csv(ft)
+    return out

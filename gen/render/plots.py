@@ -358,14 +358,13 @@ def grid(s: Snapshot) -> dict[str, bytes]:
 
 # --- fine-tuned checkpoints ------------------------------------------------------------------------------------------
 
-def fine_tuned_depth_svg(ft) -> bytes:
-    """Relative change ‖ΔW‖/‖W‖ by depth in both towers of a fine-tuned checkpoint (a gen.fine_tuned.FineTuned);
-    positions holding a reshaped, added or removed tensor are marked."""
+def fine_tuned_depth(ft) -> dict[str, bytes]:
+    """Relative change ‖ΔW‖/‖W‖ by depth in both towers of a fine-tuned checkpoint (a gen.fine_tuned.FineTuned),
+    one tower above the other; positions holding a reshaped, added or removed tensor are marked."""
     plt = _pyplot()
     towers = (("image", ft.depth_image), ("text", ft.depth_text))
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained",
-                                 width_ratios=[max(3, len(ft.depth_image)), max(3, len(ft.depth_text))])
+        fig, axes = plt.subplots(2, 1, figsize=(WIDTH, 7.5), layout="constrained")
         for ax, (tower, points) in zip(axes, towers):
             xs = range(len(points))
             ys = [p.relative if p.relative is not None else float("nan") for p in points]
@@ -377,16 +376,16 @@ def fine_tuned_depth_svg(ft) -> bytes:
                 top = max([y for y in ys if y == y] + [0.0]) or 1.0
                 ax.scatter(marked, [top] * len(marked), marker="x", color="#d62728", s=40, zorder=3,
                            label="holds a reshaped, added or removed tensor")
-            ax.set_xticks(list(xs), [p.label for p in points], rotation=90 if len(points) > 16 else 0, fontsize=7)
-            ax.set_xlabel("position (input, blocks, output)")
+            step = max(1, -(-len(points) // 16))  # at most 16 labels: they stay SMALL and apart
+            ax.set_xticks(list(xs)[::step], [p.label for p in points][::step], rotation=90 if len(points) > 8 else 0)
             ax.set_ylabel("relative change")
-            ax.set_title(f"{tower} tower", fontsize=9)
+            ax.set_title(f"{tower} tower: input, blocks, output")
             ax.set_ylim(bottom=0)
             ax.grid(alpha=0.3)
-            ax.legend(fontsize=7)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, frameon=False)
         base = "its seeded random base" if ft.base.mode == "random" else "its base"
-        fig.suptitle(f"{ft.name} ({ft.model}) against {base}: change by depth", fontsize=10)
-        return _svg(fig)
+        fig.suptitle(f"{ft.name} ({ft.model}) against {base}: change by depth")
+        return drawn(fig)
 
 
 def gradient_series(s: Snapshot) -> dict[str, list[tuple[str, float | None]]]:
