@@ -212,7 +212,7 @@ def attention_text(s: Snapshot) -> dict[str, bytes]:
     top = max(v for p in prompts for row in p["weights"] for v in row)
     widest = max(len(p["pieces"]) for p in prompts)
     # one head's row, in inches: the whole figure at most TALL inches high, so that it fits a page of text
-    row_in = min(0.24, max(0.05, (TALL - len(prompts) * 0.75 - 0.6) / (len(prompts) * heads)))
+    row_in = min(0.24, max(0.02, (TALL - len(prompts) * 0.75 - 0.6) / (len(prompts) * heads)))
     cell_pt = ((WIDTH - 2.2) * 72 / widest, row_in * 72)
     numbers = cell_pt[0] >= NUMBER_CELL[0] and cell_pt[1] >= NUMBER_CELL[1]
     step = every(heads, heads * row_in * 72, 1.3 * SMALL)
@@ -411,6 +411,11 @@ def gradients(s: Snapshot) -> dict[str, bytes]:
                     ax.plot(at, [0.02] * len(at), "x", color=colour, transform=ax.get_xaxis_transform(), label=label)
             if live:
                 ax.set_yscale("log")
+                # plain "1e-03" labels: a mathtext exponent is printed at 0.7 of the font size, too small on paper
+                from matplotlib.ticker import FuncFormatter, NullFormatter
+
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}"))
+                ax.yaxis.set_minor_formatter(NullFormatter())
             labels = [b.removeprefix("visual.").replace("transformer.resblocks.", "block ") for b, _ in points]
             step = max(1, -(-len(labels) // 16))  # at most 16 labels: they stay SMALL and apart
             ax.set_xticks(range(0, len(points), step), labels[::step], rotation=90)
