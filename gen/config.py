@@ -320,3 +320,12 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def inputs(cfg: Config):
+    """What a capture runs on, as its Snapshot records it (gen.snapshot.Inputs): the one place this is derived."""
+    from gen.snapshot import Inputs
+
+    return Inputs(images=tuple(p.name for p in cfg.images), image_sha256=tuple(file_sha256(p) for p in cfg.images),
+                  prompts=tuple(cfg.prompts), captions=tuple(cfg.captions), distractors=tuple(cfg.distractors),
+                  unfreeze_last=cfg.unfreeze_last, replacement_width=cfg.replacement_width)

@@ -97,7 +97,9 @@ def _shell(site: Path, out: str) -> str:
     here = SHELL_PAGE[: -len("index.html")]
     if here == out:
         return shell
-    return HREF.sub(lambda m: m.group(1) + _moved(html.unescape(m.group(2)), here, out) + m.group(3), shell)
+    shell = HREF.sub(lambda m: m.group(1) + _moved(html.unescape(m.group(2)), here, out) + m.group(3), shell)
+    # Material's configuration names the site's root relative to the page (search index, worker)
+    return re.sub(r'("base":\s*")([^"]*)(")', lambda m: m[1] + _moved(m[2] + "/", here, out).rstrip("/") + m[3], shell)
 
 
 def write(site: Path, out: str, urls: list[str], title: str, intro: str) -> Path:

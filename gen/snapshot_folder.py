@@ -11,9 +11,10 @@ import json
 from pathlib import Path
 
 from gen import archs
-from gen.config import Config, file_sha256
+from gen.config import Config
+from gen.config import inputs as config_inputs
 from gen.errors import ConfigError
-from gen.snapshot import SCHEMA, Catalog, Inputs, Snapshot
+from gen.snapshot import SCHEMA, Catalog, Snapshot
 
 CATALOG = "catalog"
 
@@ -77,11 +78,6 @@ def _check_present(cfg: Config, path: Path, what: str) -> None:
                           f"({stamp.name} says {code!r}). {_fix(cfg)}")
 
 
-def expected_inputs(cfg: Config) -> Inputs:
-    return Inputs(images=tuple(p.name for p in cfg.images), image_sha256=tuple(file_sha256(p) for p in cfg.images),
-                  prompts=tuple(cfg.prompts), unfreeze_last=cfg.unfreeze_last, replacement_width=cfg.replacement_width)
-
-
 def read(cfg: Config, name: str, path: Path) -> Snapshot:
     """The Snapshot of `name` from the folder, checked against this build's settings."""
     try:
@@ -100,7 +96,7 @@ def _mismatch(cfg: Config, name: str, snap: Snapshot) -> str | None:
     scope = scope_of(cfg, name)
     if snap.model.name != name or snap.scope != scope:
         return f"it holds {snap.model.name} ({snap.scope}), this build needs {name} ({scope})"
-    inputs = expected_inputs(cfg)
+    inputs = config_inputs(cfg)
     if snap.inputs != inputs:
         theirs, ours = snap.inputs.__dict__, inputs.__dict__
         return "its inputs differ (" + ", ".join(k for k in ours if theirs.get(k) != ours[k]) + ")"

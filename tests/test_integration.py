@@ -73,8 +73,9 @@ def test_forward_patch_embedding_shape(built):
 
 
 def test_logits_shape(built):
+    """The default batch: five image-caption pairs and three distractors, so 5 images against 8 prompts."""
     text = built.text(f"{MODEL}/similarity")
-    assert re.search(r"logits_per_image\W[^\[]{0,40}\[1, 5\]", text), "logits_per_image shape [1, 5] not shown"
+    assert re.search(r"logits_per_image\W[^\[]{0,40}\[5, 8\]", text), "logits_per_image shape [5, 8] not shown"
 
 
 def test_one_page_per_block(built):

@@ -94,7 +94,7 @@ def test_a_missing_snapshot_names_the_command_that_writes_it(tmp_path, as_model,
 
 
 @pytest.mark.parametrize("change, says", [
-    ({"prompts": ["a photo of a cat"]}, "its inputs differ \\(prompts\\)"),
+    ({"distractors": ["a drawing of a boat"]}, "its inputs differ \\(prompts, distractors\\)"),
     ({"replacement_width": 8}, "its inputs differ \\(replacement_width\\)"),
     ({"seed": 3}, "it was captured with seed 0, this build's seed is 3"),
     ({"weights": "pretrained"}, "it was captured with random weights, this build asks for pretrained"),

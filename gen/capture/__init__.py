@@ -13,8 +13,9 @@ from datetime import datetime, timezone
 from gen import archs
 from gen.capture_facts import generator_version
 from gen.config import Config
+from gen.config import inputs as config_inputs
 from gen.errors import ConfigError
-from gen.snapshot import SCHEMA, Inputs, ModelInfo, Provenance, Snapshot, WeightsInfo
+from gen.snapshot import SCHEMA, ModelInfo, Provenance, Snapshot, WeightsInfo
 from gen.store import KNOWN_CLIP_DISTRIBUTIONS  # looked at first: scanning all is slow
 from gen.weights import WeightsPlan
 
@@ -138,8 +139,6 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
     recipes = run.run_all(chains, namespace, plan.model, MUTATING, arch.kind)
     ordered = {name: recipes[name] for chain in chains for name in chain}
 
-    from gen.config import file_sha256
-
     classes = {type(m) for m in model.modules() if type(m).__module__.startswith("clip")}
     sources = {cls.__name__: inspect.getsource(cls) for cls in sorted(classes, key=lambda c: c.__name__)}
 
@@ -153,11 +152,7 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
             source=plan.file_name if plan.checkpoint else f"torch.manual_seed({plan.seed}); clip.model.CLIP(**config)",
             sha256=plan.sha256, seed=plan.seed, official=plan.official),
         provenance=provenance(),
-        inputs=Inputs(images=tuple(p.name for p in cfg.images),
-                      image_sha256=tuple(file_sha256(p) for p in cfg.images),
-                      prompts=tuple(cfg.prompts), captions=tuple(cfg.captions),
-                      distractors=tuple(cfg.distractors), unfreeze_last=cfg.unfreeze_last,
-                      replacement_width=cfg.replacement_width),
+        inputs=config_inputs(cfg),
         modules=module_records,
         parameters=param_records,
         recipes=ordered,
