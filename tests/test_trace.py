@@ -32,7 +32,7 @@ def test_owner_is_the_smallest_module_holding_what_a_line_used():
     model.visual.pool = nn.Linear(2, 2)
     model.visual.pool.extra = nn.Linear(2, 2)
     model.visual.embedding = nn.Parameter(torch.zeros(2))
-    paths = {id(m): p for p, m in model.named_modules()} | {id(t): p for p, t in model.named_parameters()}
+    paths = {id(m): (p, m) for p, m in model.named_modules()} | {id(t): (p, t) for p, t in model.named_parameters()}
     scope = {"visual": model.visual, "x": torch.zeros(2), "torch": torch}
 
     def owner(line: str):

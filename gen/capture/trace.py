@@ -64,22 +64,23 @@ def _chains(value: ast.expr) -> list[ast.expr]:
     return found
 
 
-def _model_part(chain: ast.expr, scope: dict, paths: dict[int, str]) -> str | None:
+def _model_part(chain: ast.expr, scope: dict, paths: dict[int, tuple]) -> str | None:
     """The module or parameter a chain reads (`visual.class_embedding.expand` reads `visual.class_embedding`)."""
     while isinstance(chain, (ast.Attribute, ast.Name)):
         try:
             obj = eval(compile(ast.Expression(chain), "<chain>", "eval"), scope)  # attribute reads only
         except Exception:
             obj = None
-        if obj is not None and paths.get(id(obj)):
-            return paths[id(obj)]
+        found = paths.get(id(obj))
+        if obj is not None and found and found[1] is obj and found[0]:
+            return found[0]
         if not isinstance(chain, ast.Attribute):
             return None
         chain = chain.value
     return None
 
 
-def owner(value: ast.expr, scope: dict, paths: dict[int, str]) -> str | None:
+def owner(value: ast.expr, scope: dict, paths: dict[int, tuple]) -> str | None:
     """The smallest module (or the one parameter) of the model that holds everything `value` read."""
     used = []
     for chain in _chains(value):
@@ -103,7 +104,9 @@ def steps(code: str, filename: str, model, into: list):
     import torch
 
     lines = labelled_assignments(code)
-    paths = {id(m): p for p, m in model.named_modules()} | {id(t): p for p, t in model.named_parameters()}
+    # id -> (path, the object): holding the objects keeps their ids from being reused by new tensors while the
+    # recipe runs (a recipe may replace a parameter), and the identity check below rejects any other object
+    paths = {id(m): (p, m) for p, m in model.named_modules()} | {id(t): (p, t) for p, t in model.named_parameters()}
     pending: list = []
 
     def flush(frame) -> None:
