@@ -10,8 +10,8 @@ import pytest
 from gen import config
 
 from golden_compare import ABS_TOL, REL_TOL, compare_json_text, compare_text
-from helpers import (GOLDEN_COMMAND, GOLDENS, REPO, SOURCE_DATE_EPOCH, capture_tiny, env_without_clip_docs, html_text,
-                     mkdocs_build, normalise, render_tiny, run, tiny_extra)
+from helpers import (GOLDEN_COMMAND, GOLDENS, REPO, SOURCE_DATE_EPOCH, capture_tiny, capture_tiny_resnet,
+                     env_without_clip_docs, html_text, mkdocs_build, normalise, render_tiny, run, tiny_extra)
 
 
 def pytest_addoption(parser):
@@ -39,14 +39,15 @@ def tiny_snapshot(tiny_cfg):
 
 
 @pytest.fixture(scope="session")
-def tiny_resnet_snapshot(tiny_cfg):
-    """The smallest modified-ResNet CLIP, captured once (random weights, seed 0)."""
-    from fixtures_checkpoints import TINY_RESNET
+def resnet_cfg(tmp_path_factory):
+    """The tiny ResNet's configuration: one unfrozen bottleneck, the documented model a ResNet."""
+    return config.load(tiny_extra(tmp_path_factory.mktemp("tiny-rn-cache"), models=["RN50"], unfreeze_last=1), env={})
 
-    from gen.capture import take_snapshot
-    from gen.weights import WeightsPlan
 
-    return take_snapshot(WeightsPlan("tiny-rn", "random", None, None, 0), tiny_cfg, "full", arch=TINY_RESNET)
+@pytest.fixture(scope="session")
+def tiny_resnet_snapshot(resnet_cfg):
+    """A tiny modified-ResNet CLIP, captured once for every test that needs one (random weights, seed 0)."""
+    return capture_tiny_resnet(resnet_cfg)
 
 
 @pytest.fixture(scope="session")

@@ -6,24 +6,12 @@ import math
 
 import pytest
 
-from gen import config
-
-from helpers import capture_tiny_resnet, normalise, render_tiny, tiny_extra
-
-
-@pytest.fixture(scope="module")
-def resnet_cfg(tmp_path_factory):
-    return config.load(tiny_extra(tmp_path_factory.mktemp("tiny-rn-cache"), models=["RN50"], unfreeze_last=1), env={})
-
-
-@pytest.fixture(scope="module")
-def resnet_snapshot(resnet_cfg):
-    return capture_tiny_resnet(resnet_cfg)
+from helpers import normalise, render_tiny
 
 
 @pytest.fixture(params=["vit", "resnet"])
-def snap(request, tiny_snapshot, resnet_snapshot):
-    return tiny_snapshot if request.param == "vit" else resnet_snapshot
+def snap(request, tiny_snapshot, tiny_resnet_snapshot):
+    return tiny_snapshot if request.param == "vit" else tiny_resnet_snapshot
 
 
 def results(s):
@@ -109,9 +97,9 @@ def test_the_scale_is_clamped_at_ln_100_which_clip_forward_does_not_do(snap):
     assert r["forward_clamps"] == ("clamp" in inspect.getsource(clip.model.CLIP.forward))
 
 
-def test_batch_norm_statistics_move_in_train_and_not_in_eval(resnet_snapshot, tiny_snapshot):
-    bn = resnet_snapshot.recipe("training_batchnorm").result
-    norms = [m.path for m in resnet_snapshot.modules if m.kind == "BatchNorm2d"]
+def test_batch_norm_statistics_move_in_train_and_not_in_eval(tiny_resnet_snapshot, tiny_snapshot):
+    bn = tiny_resnet_snapshot.recipe("training_batchnorm").result
+    norms = [m.path for m in tiny_resnet_snapshot.modules if m.kind == "BatchNorm2d"]
     assert bn["norms"] == len(norms) > 0
     assert bn["moved_train"] and set(bn["moved_train"]) <= set(norms) and bn["max_change"] > 0
     assert bn["moved_eval"] == []
@@ -128,23 +116,23 @@ def test_convert_weights_halves_matrices_and_keeps_norms_and_the_scale(snap):
     assert 0 < r["unchanged_fraction"] <= 1 and r["probe"] in r["half"]
 
 
-def test_a_larger_input(tiny_snapshot, resnet_snapshot):
+def test_a_larger_input(tiny_snapshot, tiny_resnet_snapshot):
     vit = tiny_snapshot.recipe("training_resolution").result
     assert vit["new_grid"] > vit["grid"] and vit["new_resolution"] == vit["new_grid"] * vit["patch"]
     shapes = {st["label"]: st["shape"] for st in vit["steps"]}
     width = tiny_snapshot.model.arch.vision_width
     assert shapes["interpolated, larger grid"] == [vit["new_grid"] ** 2 + 1, width]
     assert shapes["encode_image"] == [1, tiny_snapshot.model.arch.embed_dim]
-    rn = resnet_snapshot.recipe("training_resolution").result
+    rn = tiny_resnet_snapshot.recipe("training_resolution").result
     assert rn["error"] and rn["new_grid"] > rn["grid"]
 
 
 @pytest.mark.parametrize("kind", ["vit", "resnet"])
-def test_the_training_page_renders(kind, tiny_cfg, tiny_files, resnet_cfg, resnet_snapshot):
+def test_the_training_page_renders(kind, tiny_cfg, tiny_files, resnet_cfg, tiny_resnet_snapshot):
     if kind == "vit":
         files, s = tiny_files, None
     else:
-        s = normalise(resnet_snapshot)
+        s = normalise(tiny_resnet_snapshot)
         files = render_tiny(resnet_cfg, s)
     slug = "tiny-vit" if kind == "vit" else "tiny-rn"
     page = files[f"models/{slug}/training/index.md"].decode("utf-8")

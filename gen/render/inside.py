@@ -193,18 +193,20 @@ def _drawer(s: Snapshot, cache: Path | None):
              "code": [Path(plots.__file__).read_text(encoding="utf-8"), Path(__file__).read_text(encoding="utf-8")],
              "data": {name: s.recipes[name].result for name in DRAWN_FROM if name in s.recipes}}
     key = fingerprint(facts)
+    return lambda draw: _sealed(cache, f"{draw.__name__}-{key}", lambda: draw(s))
 
-    def drawn(draw) -> dict[str, bytes]:
-        from gen.store import read_sealed, write_sealed
 
-        paths = {fmt: cache / f"{draw.__name__}-{key}.{fmt}" for fmt in plots.FORMATS}
-        found = {fmt: read_sealed(path) for fmt, path in paths.items()}  # None when absent or damaged
-        if any(data is None for data in found.values()):
-            found = draw(s)
-            for fmt, path in paths.items():
-                write_sealed(path, found[fmt])
-        return found
-    return drawn
+def _sealed(cache: Path, stem: str, draw) -> dict[str, bytes]:
+    """A figure in every format from `cache` (each file checked against its SHA-256), or drawn and stored there."""
+    from gen.store import read_sealed, write_sealed
+
+    paths = {fmt: cache / f"{stem}.{fmt}" for fmt in plots.FORMATS}
+    found = {fmt: read_sealed(path) for fmt, path in paths.items()}  # None when absent or damaged
+    if any(data is None for data in found.values()):
+        found = draw()
+        for fmt, path in paths.items():
+            write_sealed(path, found[fmt])
+    return found
 
 
 def _plot_files(s: Snapshot | None, source: Snapshot, plot: Plot, draw) -> dict[str, bytes]:
@@ -277,18 +279,11 @@ def fine_tuned_files(ft, names: dict[str, str], cache: Path | None = None) -> di
     def draw() -> dict[str, bytes]:
         if cache is None:
             return plots.fine_tuned_depth(ft)
-        from gen.store import read_sealed, version, write_sealed
+        from gen.store import version
 
         facts = {"matplotlib": version("matplotlib"), "code": Path(plots.__file__).read_text(encoding="utf-8"),
                  "data": ft.to_json()}
-        key = fingerprint(facts)
-        paths = {fmt: cache / f"fine_tuned_depth-{key}.{fmt}" for fmt in plots.FORMATS}
-        found = {fmt: read_sealed(path) for fmt, path in paths.items()}
-        if any(data is None for data in found.values()):
-            found = plots.fine_tuned_depth(ft)
-            for fmt, path in paths.items():
-                write_sealed(path, found[fmt])
-        return found
+        return _sealed(cache, f"fine_tuned_depth-{fingerprint(facts)}", lambda: plots.fine_tuned_depth(ft))
     base = names["figure"].removesuffix(".svg")
     source = {"figure": "change-by-depth", "model": ft.model, "name": ft.name,
               "depth_image": [dataclasses.asdict(p) for p in ft.depth_image],
