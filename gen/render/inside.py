@@ -130,8 +130,9 @@ PLOTS = (
          ("attention-image",)),
     Plot("attention-text", plots.attention_text, "Attention of the end-of-text token per head, for every prompt; "
          "the numbers are in the CSV.", "attention", ("attention-text",)),
-    Plot("depth", plots.depth, "Mean L2 norms of the residual stream and of what each block adds, through the "
-         "depth of both towers, from one forward pass.", "activations", ("depth-image", "depth-text")),
+    Plot("depth", plots.depth, "Mean L2 norms through the depth of both towers, from one forward pass: what "
+         "each block adds and what comes out of it (for a ResNet's image tower, each bottleneck's branch, shortcut "
+         "and output).", "activations", ("depth-image", "depth-text")),
     Plot("preprocessing", plots.preprocessing, "The sample image after Resize, with the CenterCrop window, and "
          "after CenterCrop.", "preprocessing", ("preprocessing",)),
     Plot("patch-grid", plots.grid, "The sample image cut into the patch grid of the image transformer, numbered "
@@ -267,9 +268,10 @@ def fine_tuned_changed_csv(ft) -> bytes:
 
 
 def fine_tuned_depth_csv(ft) -> bytes:
-    rows = [[tower, p.label, p.tensors, p.changed, p.replaced, p.relative]
+    rows = [[tower, p.label, p.tensors, p.changed - p.replaced, p.replaced, p.relative]
             for tower, points in (("image", ft.depth_image), ("text", ft.depth_text)) for p in points]
-    return to_csv(["tower", "position", "tensors", "changed", "reshaped, added or removed", "relative change"], rows)
+    return to_csv(["tower", "position", "tensors", "values changed", "reshaped, added or removed", "relative change"],
+                  rows)
 
 
 def fine_tuned_files(ft, names: dict[str, str], cache: Path | None = None) -> dict[str, bytes]:

@@ -293,7 +293,8 @@ def render(snapshots: dict[str, Snapshot], documented: list[str], compared: list
 
 def _page_names(registry: list[P.Page]) -> dict[str, str]:
     """Each page's title as a list of figures names it: 'Attention maps (ViT-B/32)'."""
-    return {p.path: p.title if p.model in (None, p.title) else f"{p.title} ({p.model})" for p in registry}
+    return {p.path: p.title if p.model in (None, p.title) or not p.path.startswith("models/") else f"{p.title} ({p.model})"
+            for p in registry}
 
 
 def _in_page_order(figures: list[dict], registry: list[P.Page]) -> list[dict]:
