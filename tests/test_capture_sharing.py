@@ -13,20 +13,23 @@ def test_sharing_changes_no_byte_of_the_snapshot(tiny_cfg, tiny_snapshot, monkey
     """The session's tiny Snapshot was captured with sharing; capture again with deep copies and every pass made."""
     from gen.capture import run, shared
 
-    reused = []
+    reused, stage_reused = [], []
     real = shared.Passes.installed
 
     @contextlib.contextmanager
-    def counting(self, model):
-        with real(self, model):
+    def counting(self, model, encoders=True):
+        with real(self, model, encoders):
             yield
         reused.append(self.reused)
+        stage_reused.append(self.stages.reused)
 
     monkeypatch.setattr(shared.Passes, "installed", counting)
     assert capture_tiny(tiny_cfg).to_json() == tiny_snapshot.to_json()
     assert max(reused) > 0, "no encoder pass was reused: the sharing is not exercised"
+    assert max(stage_reused) > 0, "no stage pass was reused: the sharing is not exercised"
     monkeypatch.setattr(run, "SHARES_WEIGHTS", set())
-    monkeypatch.setattr(shared.Passes, "installed", lambda self, model: contextlib.nullcontext())
+    monkeypatch.setattr(shared.Passes, "installed", lambda self, model, encoders=True: contextlib.nullcontext())
+    monkeypatch.setattr(shared.Passes, "recording", lambda self, model: contextlib.nullcontext())
     assert capture_tiny(tiny_cfg).to_json() == tiny_snapshot.to_json()
 
 
@@ -69,7 +72,8 @@ def test_a_pass_is_not_reused_under_hooks_or_after_a_change():
         def encode_text(self, x):
             return self.lin(x)
 
-    model, x, passes = Tower(), torch.ones(1, 3), shared.Passes()
+    model, x = Tower(), torch.ones(1, 3)
+    passes = shared.Passes(model)
     seen = []
     with passes.installed(model), torch.no_grad():
         model.encode_image(x)
@@ -106,3 +110,75 @@ def test_model_snapshots_do_not_depend_on_the_number_of_processes(tmp_path, monk
         written[jobs] = path.read_bytes()
         assert path.name == cache.path_for(cfg, plan, scope).name
     assert written[1] == written[2]
+
+
+def _stack():
+    """A ResNet-like stage: a Sequential of modules named Bottleneck, with a batch norm inside."""
+    from torch import nn
+
+    class Bottleneck(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.bn = nn.Conv2d(2, 2, 1), nn.BatchNorm2d(2)
+
+        def forward(self, x):
+            return x + self.bn(self.conv(x))
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem, self.layer = nn.Conv2d(2, 2, 1), nn.Sequential(Bottleneck(), Bottleneck())
+
+        def forward(self, x):
+            return self.layer(self.stem(x))
+
+    return Net().eval()
+
+
+def test_a_stage_pass_is_reused_by_copies_until_something_changes():
+    import torch
+
+    from gen.capture import shared
+
+    torch.manual_seed(0)
+    model, x = _stack(), torch.randn(1, 2, 4, 4)
+    passes = shared.Passes(model)
+    with torch.no_grad():
+        expected = model(x)
+        with passes.installed(model, encoders=False):
+            assert torch.equal(model(x), expected) and passes.stages.reused == 0
+            assert torch.equal(model(x), expected) and passes.stages.reused == 1
+        light = passes.copy(model, share_weights=True)
+        deep = passes.copy(model, share_weights=False)
+        with passes.installed(light, encoders=False):
+            assert torch.equal(light(x), expected) and passes.stages.reused == 2
+        with passes.installed(deep, encoders=False):
+            assert torch.equal(deep(x), expected) and passes.stages.reused == 3
+            deep.layer[0].bn.train()  # a batch norm in train() writes its statistics: a real pass
+            deep(x)
+            assert passes.stages.reused == 3
+            deep.layer[0].bn.eval()
+            deep.layer[1].conv.weight.mul_(2)  # changed in place: the copy no longer stands for the model
+            assert not torch.equal(deep(x), expected) and passes.stages.reused == 3
+    with passes.installed(model, encoders=False), torch.enable_grad():
+        model.layer[1].conv.weight.requires_grad_(True)  # a graph is needed for backward: a real pass
+        out = model(x)
+        assert out.requires_grad and passes.stages.reused == 3
+    assert "forward" not in model.layer.__dict__
+
+
+def test_a_stage_pass_is_not_reused_under_a_hook_inside_it():
+    import torch
+
+    from gen.capture import shared
+
+    model, x = _stack(), torch.randn(1, 2, 4, 4)
+    passes, seen = shared.Passes(model), []
+    with passes.installed(model, encoders=False), torch.no_grad():
+        model(x)
+        handle = model.layer[1].register_forward_hook(lambda m, a, out: seen.append(out))
+        model(x)
+        handle.remove()
+        assert seen and passes.stages.reused == 0  # the hook saw a real pass
+        model(x)
+        assert passes.stages.reused == 1

@@ -98,7 +98,7 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
     from PIL import Image
     from torch import nn
 
-    from gen.capture import modules, run
+    from gen.capture import modules, run, shared
     from gen.capture.load import load
 
     arch = arch or archs.KNOWN[plan.model]
@@ -120,7 +120,9 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
     else:  # a fine-tuned checkpoint whose towers no longer meet: run them apart
         log.info("  %s: image and text embeddings differ in width; running the towers separately", plan.model)
         forward = lambda: (model.encode_image(image_input), model.encode_text(text_input))  # noqa: E731
-    seen, flops = modules.forward_with_records(model, forward)
+    passes = shared.Passes(model)  # the recipes' encoder passes on these inputs are this one's, not made again
+    with passes.recording(model):
+        seen, flops = modules.forward_with_records(model, forward)
     module_records = modules.module_records(model, seen, flops)
     param_records = modules.param_records(model)
 
@@ -136,7 +138,7 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
         chains = [chain for chain in chains if chain]
     log.info("  %s: running %d recipes", plan.model, sum(len(c) for c in chains))
     torch.manual_seed(cfg.seed)
-    recipes = run.run_all(chains, namespace, plan.model, MUTATING, arch.kind)
+    recipes = run.run_all(chains, namespace, plan.model, MUTATING, arch.kind, passes)
     ordered = {name: recipes[name] for chain in chains for name in chain}
 
     classes = {type(m) for m in model.modules() if type(m).__module__.startswith("clip")}

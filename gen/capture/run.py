@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import io
 import json
 import math
@@ -111,14 +110,14 @@ SHARES_WEIGHTS = {"freeze_visual", "unfreeze_last", "replace_projection", "align
 
 
 def run_all(chains: list[list[str]], namespace: dict, model_name: str, mutating: set[str],
-            kind: str | None = None) -> dict[str, Recipe]:
+            kind: str | None = None, passes=None) -> dict[str, Recipe]:
     """Chains that change the model run on a copy: one sharing its weights when all their recipes are in
     SHARES_WEIGHTS, a deep copy otherwise.  The others share the original, and an encoder pass it has made
-    on an input is not made again (gen.capture.shared.Passes)."""
+    on an input (here, or in the pass `passes` remembers already) is not made again (gen.capture.shared.Passes)."""
     from gen.capture import shared
 
     model = namespace["model"]
-    passes = shared.Passes()
+    passes = passes or shared.Passes(model)
     results: dict[str, Recipe] = {}
     for chain in chains:
         ns = dict(namespace)
@@ -126,12 +125,13 @@ def run_all(chains: list[list[str]], namespace: dict, model_name: str, mutating:
             with passes.installed(model):
                 recipes = run_chain(chain, ns, model_name, kind)
         elif set(chain) <= SHARES_WEIGHTS:
-            ns["model"] = shared.light_copy(model)
-            with shared.unchanged_weights(model, f"recipe chain {chain}"):
+            ns["model"] = passes.copy(model, share_weights=True)
+            with shared.unchanged_weights(model, f"recipe chain {chain}"), passes.installed(ns["model"], encoders=False):
                 recipes = run_chain(chain, ns, model_name, kind)
         else:
-            ns["model"] = copy.deepcopy(model)
-            recipes = run_chain(chain, ns, model_name, kind)
+            ns["model"] = passes.copy(model, share_weights=False)
+            with passes.installed(ns["model"], encoders=False):
+                recipes = run_chain(chain, ns, model_name, kind)
         for recipe in recipes:
             results[recipe.name] = recipe
     return results

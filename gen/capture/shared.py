@@ -9,17 +9,18 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 
+from gen.capture import stages
 from gen.errors import CaptureError
 
 ENCODERS = ("encode_image", "encode_text")
 
 
-def light_copy(model: nn.Module) -> nn.Module:
+def light_copy(model: nn.Module, memo: dict[int, object] | None = None) -> nn.Module:
     """A copy of `model` whose parameters and buffers share storage with the original's.
 
     On the copy a recipe may set requires_grad, swap a parameter or a submodule for a new one: the original
     does not see it.  Changing a value in place would reach the original; `unchanged_weights` catches that."""
-    memo: dict[int, object] = {}
+    memo = {} if memo is None else memo
     for param in model.parameters():
         memo[id(param)] = nn.Parameter(param.detach(), requires_grad=param.requires_grad)  # same storage
     for buffer in model.buffers():
@@ -60,35 +61,59 @@ def _digest(x: torch.Tensor) -> tuple:
 class Passes:
     """Remembers what `model.encode_image` / `model.encode_text` returned for an input under torch.no_grad(), and
     returns it again (a copy) when called with the same input while the model is as it was when the memory was
-    installed (same modules, modes and weights, no hook attached).
+    installed (same modules, modes and weights, no hook attached).  Below them, what each stage of blocks
+    returned is remembered too (gen.capture.stages), also for copies of the model made by `copy`.
 
     A CPU pass is deterministic, so the value is the one a second pass would compute, without computing it."""
 
-    def __init__(self) -> None:
+    def __init__(self, model: nn.Module) -> None:
         self.saved: dict[tuple, torch.Tensor] = {}
         self.reused = 0
+        self.read_only_hooks = False  # True while every hook attached is known to read and change nothing
+        self.stages = stages.StagePasses(model)
 
     @contextlib.contextmanager
-    def installed(self, model: nn.Module) -> Iterator[None]:
-        """model.encode_image and model.encode_text (also as CLIP.forward calls them) go through the memory.
+    def recording(self, model: nn.Module) -> Iterator[None]:
+        """Installed around a pass whose hooks only read (the module records and FLOP counts of
+        gen.capture.modules): that pass is made for real, and what the encoders and stages return is remembered."""
+        self.read_only_hooks = self.stages.read_only_hooks = True
+        try:
+            with self.installed(model):
+                yield
+        finally:
+            self.read_only_hooks = self.stages.read_only_hooks = False
 
-        Install it on the one model that outlives the recipes, and make no copy of the model meanwhile."""
+    def copy(self, model: nn.Module, share_weights: bool) -> nn.Module:
+        """A copy of `model` (sharing its weights, or a deep one) whose stages' passes are known as the model's."""
+        copied: dict[int, object] = {}
+        twin = light_copy(model, copied) if share_weights else copy.deepcopy(model, copied)
+        self.stages.adopt(copied)
+        return twin
+
+    @contextlib.contextmanager
+    def installed(self, model: nn.Module, encoders: bool = True) -> Iterator[None]:
+        """model.encode_image and model.encode_text (also as CLIP.forward calls them) go through the memory, and so
+        do the model's stages.  Install the encoders' memory only on the one model that outlives the recipes (a
+        copy's modules, once freed, could give their addresses to others); make no copy of the model meanwhile."""
         pristine = _state(model)
-        for name in ENCODERS:
+        names = ENCODERS if encoders else ()
+        for name in names:
             object.__setattr__(model, name, self._wrap(model, name, getattr(model, name), pristine))
         try:
-            yield
+            with self.stages.installed(model):
+                yield
         finally:
-            for name in ENCODERS:
+            for name in names:
                 model.__dict__.pop(name, None)
 
     def _wrap(self, model: nn.Module, name: str, compute, pristine: tuple):
         def encode(x, *args, **kwargs):
-            if (args or kwargs or torch.is_grad_enabled() or not isinstance(x, torch.Tensor) or _hooked(model)
-                    or _state(model) != pristine):
+            hooked = _hooked(model)
+            if (args or kwargs or torch.is_grad_enabled() or not isinstance(x, torch.Tensor)
+                    or (hooked and not self.read_only_hooks) or _state(model) != pristine):
                 return compute(x, *args, **kwargs)
             key = (name, pristine, _digest(x))
-            if key in self.saved:
+            if key in self.saved and not hooked:
                 self.reused += 1
                 return self.saved[key].clone()
             out = compute(x)

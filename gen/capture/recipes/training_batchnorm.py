@@ -6,7 +6,7 @@ for param in model.visual.parameters():
 norms = [(name, m) for name, m in model.named_modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
 print(f"{len(norms)} batch norm layers; buffers in the model: {[name for name, _ in model.named_buffers()][:4]}"
       f"{' ...' if len(list(model.buffers())) > 4 else ''}")
-images_in = torch.stack([preprocess(picture) for picture in batch_images])
+image_in = preprocess(image).unsqueeze(0)  # one image is enough: a batch norm's statistics span N x H x W
 
 
 def moved_after_forward():  # names of batch norms whose running mean or variance changed in one forward pass
@@ -14,7 +14,7 @@ def moved_after_forward():  # names of batch norms whose running mean or varianc
         return [], 0.0  # nothing keeps running statistics: no forward pass needed to know none move
     before = {name: (m.running_mean.clone(), m.running_var.clone()) for name, m in norms}
     with torch.no_grad():
-        model.encode_image(images_in)
+        model.encode_image(image_in)
     changes = {name: max((m.running_mean - before[name][0]).abs().max().item(),
                          (m.running_var - before[name][1]).abs().max().item()) for name, m in norms}
     return [name for name in changes if changes[name] > 0], max(changes.values(), default=0.0)
