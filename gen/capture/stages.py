@@ -1,5 +1,5 @@
-"""Stage passes computed once: what a stack of blocks (a ResNet stage, a transformer) returned for an input is
-returned again, on the model or on a copy of it, while the stack's weights, modes and input are the same."""
+"""Stage passes computed once: what a stack of blocks (a ResNet stage, a transformer, a transformer block)
+returned for an input is returned again, on the model or on a copy of it, while the stack's weights, modes and input are the same."""
 from __future__ import annotations
 
 import contextlib
@@ -16,8 +16,9 @@ MODE_SENSITIVE = (nn.modules.batchnorm._BatchNorm, nn.Dropout, nn.MultiheadAtten
 
 
 def is_stage(module: nn.Module) -> bool:
-    """A transformer (its stack of residual blocks), or a ResNet stage: a Sequential of bottlenecks."""
-    if type(module).__name__ == "Transformer":
+    """A transformer (its stack of residual blocks) and each of its blocks, or a ResNet stage: a Sequential of
+    bottlenecks (its bottlenecks' outputs are too large to keep one by one)."""
+    if type(module).__name__ in ("Transformer", "ResidualAttentionBlock"):
         return True
     return (isinstance(module, nn.Sequential) and len(module) > 0
             and all(type(child).__name__ == "Bottleneck" for child in module))

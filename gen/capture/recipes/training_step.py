@@ -4,8 +4,9 @@
 import torch.nn.functional as F
 
 model.train()
-for module in model.modules():  # frozen batch norms stay in eval(): their running statistics must not move
-    if isinstance(module, nn.BatchNorm2d) and not any(p.requires_grad for p in module.parameters()):
+for module in model.modules():  # what is frozen runs as at inference: frozen batch norms keep their statistics
+    params = list(module.parameters())
+    if params and not any(p.requires_grad for p in params):
         module.eval()
 
 images_in = torch.stack([preprocess(picture) for picture in batch_images])  # [N, 3, H, W]
