@@ -112,10 +112,10 @@ class Store:
     the entries of the configurations built lately stay (about twenty default sites fit in 1 GiB), and nothing grows
     forever.  Bytes rather than a count: one kind holds hundreds of small figures, another a few large archives."""
 
-    def __init__(self, folder: Path, budget: int = BUDGET):
+    def __init__(self, folder: Path, budget: int | None = None):
         self.folder = folder
         self.root = folder / LAYOUT
-        self.budget = budget
+        self.budget = BUDGET if budget is None else budget
         self.used: set[Path] = set()
 
     def __getstate__(self):  # the second build process gets its own record of use
