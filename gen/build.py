@@ -89,6 +89,7 @@ def snapshot_files(cfg: Config) -> dict[str, bytes]:
     store = open_store(cfg)
     snaps = snapshots(cfg, store)
     variants = snapshot_folder.read_catalog(cfg) if cfg.snapshots is not None else catalog(store)
+    store.prune()
     return snapshot_folder.files(cfg, snaps, variants)
 
 

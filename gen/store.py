@@ -1,7 +1,15 @@
 """The build cache as one content-addressed store (Store), with its fingerprints, atomic and sealed writes.
 
-Every entry is written through a temporary file and a rename, so a reader sees a whole file or none, and is
-sealed with the SHA-256 of its content, so a damaged entry is made again instead of published."""
+Every kind of entry (Snapshots, the catalog, fine-tuned comparisons, diagrams, plots, compiled templates, rendered
+sites, checkpoints' SHA-256) lives at <cache>/store/<kind>/<name>-<fingerprint of its facts><suffix>, is written
+through a temporary file and a rename, so a reader sees a whole file or none, and is sealed with the SHA-256 of
+its content, so a damaged entry is made again instead of published.
+
+Pruning, one rule for every kind: after a build, the entries it did not use go, least recently used first, until
+the store holds at most BUDGET bytes; what the build used always stays.  Why: a build knows exactly what it used,
+so it never removes what the next identical build needs; recency (an entry's mtime, set on every read) keeps the
+configurations built lately side by side; and a bound in bytes treats alike a kind of hundreds of small figures
+and a kind of a few large site archives, which no count per kind would."""
 from __future__ import annotations
 
 import hashlib
@@ -105,12 +113,8 @@ BUDGET = 1024 ** 3  # bytes the store may keep (a default site is about 50 MB of
 
 
 class Store:
-    """The build cache: every entry addressed by a fingerprint of what it was made from, sealed, pruned by one rule.
-
-    Pruning: after each build, entries that build did not use go, least recently used first, until the store holds
-    at most `budget` bytes; what the build used stays whatever its size.  A read marks an entry used (its mtime), so
-    the entries of the configurations built lately stay (about twenty default sites fit in 1 GiB), and nothing grows
-    forever.  Bytes rather than a count: one kind holds hundreds of small figures, another a few large archives."""
+    """The build cache in `folder`: entries made by `entry`, read (checked) by `read`/`load`, written by `write`,
+    pruned by `prune` (see the module header) after a build; `used` is what this build read or wrote."""
 
     def __init__(self, folder: Path, budget: int | None = None):
         self.folder = folder
@@ -133,7 +137,7 @@ class Store:
 
     def read(self, path: Path) -> bytes | None:
         """An entry's content, checked against its SHA-256; None when absent or damaged (logged as repaired)."""
-        data = read_sealed(path, KINDS[path.parent.name])
+        data = read_sealed(path, KINDS.get(path.parent.name, "making it again"))
         if data is not None:
             self._use(path)
         return data
@@ -146,7 +150,7 @@ class Store:
         try:
             return decode(data)
         except Exception as err:
-            log.info("Repaired cache: %s is unreadable (%s); %s.", path, err, KINDS[path.parent.name])
+            log.info("Repaired cache: %s is unreadable (%s); %s.", path, err, KINDS.get(path.parent.name, "making it again"))
             return None
 
     def write(self, path: Path, data: bytes) -> None:
