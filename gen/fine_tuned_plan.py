@@ -61,7 +61,8 @@ def targets(cfg: Config, store: Store) -> list[Target]:
     for pair in cfg.fine_tuned:
         base = base_plan(cfg, pair, store)
         tuned = weights.checkpoint_sha256(pair.checkpoint, store)
-        out.append(Target(pair, base, tuned, store.entry("fine-tuned", facts(cfg, pair, base, tuned), pair.slug, ".json")))
+        entry = store.entry("fine-tuned", facts(cfg, pair, base, tuned), pair.slug, ".json")
+        out.append(Target(pair, base, tuned, entry))
     return out
 
 

@@ -108,6 +108,10 @@ KINDS = {  # kind of entry -> what a build does when the entry is absent or dama
 }
 # Folders of earlier versions, each with its own layout; their entries (names with a hex key) are removed.
 EARLIER = ("snapshots", "catalog", "fine-tuned", "figures", "plots", "templates", "sites", "sha256")
+def _again(path: Path) -> str:
+    return KINDS.get(path.parent.name, "making it again")
+
+
 _EARLIER_ENTRY = re.compile(r"[0-9a-f]{16}")
 BUDGET = 1024 ** 3  # bytes the store may keep (a default site is about 50 MB of entries)
 
@@ -137,7 +141,7 @@ class Store:
 
     def read(self, path: Path) -> bytes | None:
         """An entry's content, checked against its SHA-256; None when absent or damaged (logged as repaired)."""
-        data = read_sealed(path, KINDS.get(path.parent.name, "making it again"))
+        data = read_sealed(path, _again(path))
         if data is not None:
             self._use(path)
         return data
@@ -150,7 +154,7 @@ class Store:
         try:
             return decode(data)
         except Exception as err:
-            log.info("Repaired cache: %s is unreadable (%s); %s.", path, err, KINDS.get(path.parent.name, "making it again"))
+            log.info("Repaired cache: %s is unreadable (%s); %s.", path, err, _again(path))
             return None
 
     def write(self, path: Path, data: bytes) -> None:
