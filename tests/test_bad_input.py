@@ -14,6 +14,7 @@ import yaml
 from gen import archs, build, config, folders
 from gen.errors import CacheError, ConfigError, RenderError
 from gen.render import env as render_env
+from gen.store import Store
 from gen.render import site
 from helpers import REPO, env_without_clip_docs, normalise, run, tiny_extra
 
