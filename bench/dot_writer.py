@@ -14,16 +14,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gen.render import diagrams as D  # noqa: E402
 from gen.render.site import where  # noqa: E402
 from gen.snapshot import Snapshot  # noqa: E402
+from gen.store import Store  # noqa: E402
 
 if len(sys.argv) > 1:
-    path = Path(sys.argv[1])
+    s = Snapshot.from_json(Path(sys.argv[1]).read_text())
 else:
-    found = sorted((Path(__file__).resolve().parents[1] / ".cache/clip-docs/snapshots").glob("vit-b-32-*.json"),
+    store = Store(Path(__file__).resolve().parents[1] / ".cache/clip-docs")
+    found = sorted((p for p in store.entries("snapshots") if p.name.startswith("vit-b-32-")),
                    key=lambda p: p.stat().st_mtime)
-    if not found:
-        sys.exit("No ViT-B/32 Snapshot in .cache/clip-docs/snapshots: build the site once, or pass a Snapshot file.")
-    path = found[-1]
-s = Snapshot.from_json(path.read_text())
+    if not found or store.read(found[-1]) is None:
+        sys.exit("No ViT-B/32 Snapshot in the build cache .cache/clip-docs: build the site once, or pass a Snapshot file.")
+    s = Snapshot.from_json(store.read(found[-1]).decode())
 find = where(s)
 page = f"models/{s.model.slug}/index.md"
 blocks = [m.path for m in s.modules if m.kind == "ResidualAttentionBlock"]

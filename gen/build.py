@@ -7,34 +7,34 @@ import logging
 import shutil
 import time
 from pathlib import Path
+from typing import Callable
 
-from gen import cache, fine_tuned_plan, folders, store, weights
+from gen import cache, fine_tuned_plan, folders, weights
 from gen.config import Config
-from gen.errors import CacheError, OutputError, os_error
+from gen.errors import OutputError, os_error
 from gen.render import dot as graphviz_dot
 from gen.snapshot import Snapshot
+from gen.store import Store
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 PREPARED: dict[str, bytes] = {}  # filled by gen.mkdocs_hooks before MkDocs cleans the site, read by gen_pages.py
 
 
-def targets(cfg: Config) -> dict[str, tuple[weights.WeightsPlan, str, Path]]:
-    """What each configured model needs: {name: (weights plan, scope, Snapshot cache file)}.
+def targets(cfg: Config, store: Store) -> dict[str, tuple[weights.WeightsPlan, str, Path]]:
+    """What each configured model needs: {name: (weights plan, scope, Snapshot entry in `store`)}.
 
     Weights problems (a missing checkpoint, a bad file) fail here, before anything is captured."""
-    plans = {name: weights.plan(cfg, name) for name in cfg.all_models}
+    plans = {name: weights.plan(cfg, name, store) for name in cfg.all_models}
     out = {}
     for name, plan in plans.items():
         scope = "full" if name in cfg.models else "structure"
-        out[name] = (plan, scope, cache.path_for(cfg, plan, scope))
+        out[name] = (plan, scope, cache.snapshot_entry(store, plan, cfg, scope))
     return out
 
 
-def preflight(cfg: Config) -> None:
-    """Before anything slow: the cache folder must be writable; leftovers of killed builds go."""
-    folders.check_writable(cfg.cache, CacheError, "The cache folder",
-                           "Point CLIP_DOCS_CACHE (or extra.clip_docs.cache) at a writable folder, or fix its permissions.")
-    cache.sweep(cfg)
+def open_store(cfg: Config) -> Store:
+    """Before anything slow: the build cache, its folder checked writable and leftovers of killed builds gone."""
+    return Store(cfg.cache).open()
 
 
 def check_prompts_before_capture(cfg: Config, wanted: dict) -> None:
@@ -51,28 +51,28 @@ def check_prompts_before_capture(cfg: Config, wanted: dict) -> None:
     check_prompts(cfg.prompts, min(archs.KNOWN[name].context_length for name in to_capture))
 
 
-def snapshot(cfg: Config, plan: weights.WeightsPlan, scope: str, path: Path) -> Snapshot:
+def snapshot(cfg: Config, store: Store, plan: weights.WeightsPlan, scope: str, path: Path) -> Snapshot:
     """One model's Snapshot, from the cache when its fingerprint matches, else captured here."""
-    snap = cache.read(path)
+    snap = cache.read(store, path)
     if snap is None:
         from gen.capture import take_snapshot  # the only place torch gets imported
 
         snap = take_snapshot(plan, cfg, scope)
         gc.collect()  # the model and its copies go before the next model is built
-        cache.write(path, snap)
+        cache.write(store, path, snap)
     else:
         log.debug("Snapshot of %s from cache %s", plan.model, path)
     return snap
 
 
-def snapshots(cfg: Config, wanted: dict | None = None) -> dict[str, Snapshot]:
+def snapshots(cfg: Config, store: Store | None = None) -> dict[str, Snapshot]:
     """One Snapshot per configured model."""
-    preflight(cfg)
+    store = store or open_store(cfg)
     if cfg.snapshots is not None:
         return _from_folder(cfg)
-    wanted = wanted or targets(cfg)
+    wanted = targets(cfg, store)
     check_prompts_before_capture(cfg, wanted)
-    return {name: snapshot(cfg, *target) for name, target in wanted.items()}
+    return {name: snapshot(cfg, store, *target) for name, target in wanted.items()}
 
 
 def _from_folder(cfg: Config) -> dict[str, Snapshot]:
@@ -86,27 +86,29 @@ def snapshot_files(cfg: Config) -> dict[str, bytes]:
     """What `python -m gen --snapshot-out` writes: every configured model's Snapshot and the catalog."""
     from gen import snapshot_folder
 
-    snaps = snapshots(cfg)
-    variants = snapshot_folder.read_catalog(cfg) if cfg.snapshots is not None else catalog(cfg)
+    store = open_store(cfg)
+    snaps = snapshots(cfg, store)
+    variants = snapshot_folder.read_catalog(cfg) if cfg.snapshots is not None else catalog(store)
+    store.prune()
     return snapshot_folder.files(cfg, snaps, variants)
 
 
-def capture_catalog(path: Path):
-    """Architecture facts of all nine variants (meta device), written to `path`; may run in a second process."""
+def capture_catalog(store: Store, path: Path):
+    """Architecture facts of all nine variants (meta device), stored at `path`; may run in a second process."""
     from gen.capture.catalog import take_catalog
     from gen.snapshot import SCHEMA, Catalog
 
     log.info("Capturing the architecture catalog of all variants")
     found = Catalog(SCHEMA, take_catalog())
-    store.write_atomic(path, found.to_json().encode("utf-8"))
+    cache.write(store, path, found)
     return found
 
 
-def catalog(cfg: Config):
+def catalog(store: Store):
     """The catalog, cached like Snapshots."""
-    path = cache.catalog_path(cfg)
-    found = cache.read_catalog(path)
-    return found if found is not None else capture_catalog(path)
+    path = cache.catalog_entry(store)
+    found = cache.read_catalog(store, path)
+    return found if found is not None else capture_catalog(store, path)
 
 
 def baselines(cfg: Config, current: dict[str, Snapshot]) -> dict[str, tuple[Snapshot, str]]:
@@ -145,83 +147,96 @@ def generate(cfg: Config) -> dict[str, bytes]:
     from gen.render import env as render_env
 
     started = time.monotonic()
-    preflight(cfg)
-    dot = graphviz_dot.Dot(cfg.cache / "figures")  # fails at once, saying how to install Graphviz
+    store = open_store(cfg)
+    dot = graphviz_dot.Dot(store)  # fails at once, saying how to install Graphviz
     generator = generator_version()
-    if cfg.snapshots is not None:
-        return _render_from_folder(cfg, dot, generator, started)
-    wanted = targets(cfg)
-    tuned = fine_tuned_plan.targets(cfg)  # hashes both files of each pair; no torch
-    inputs = [path for _, _, path in wanted.values()] + [t.path for t in tuned] + [cache.catalog_path(cfg)]
-
-    def fingerprint() -> str | None:
-        return site_cache.key(cfg, inputs, render_env.TEMPLATES, dot.version, generator)
-
-    files = site_cache.read(cfg.cache, fingerprint())
-    if files is not None:
-        log.info("Generated %d files in %.1f s (nothing changed: rendered-site cache)", len(files),
-                 time.monotonic() - started)
-        return files
-    from gen.render import inside, site
-
-    check_prompts_before_capture(cfg, wanted)
-    compared = fine_tuned_plan.collect(cfg, tuned)  # first: a bad checkpoint fails before the long captures
-    # A second process takes the catalog and the plots while this one captures (only if it captures).
-    background = None
-    if cfg.jobs > 1 and any(not path.is_file() for _, _, path in wanted.values()):
-        from gen.background import Background
-
-        background = Background()
     try:
-        catalog_job, plot_jobs = None, []
-        if background is not None and not inputs[-1].is_file():
-            catalog_job = background.submit(capture_catalog, inputs[-1])
-        snaps = {}
-        for name, (plan, scope, path) in wanted.items():
-            snaps[name] = _with_build_facts(snapshot(cfg, plan, scope, path), dot.version, generator)
-            if background is not None and scope == "full":
-                plot_jobs.append(background.submit(inside.prewarm, path, cfg.cache / "plots", name == cfg.models[0]))
-        variants = background.result(catalog_job) if catalog_job is not None else catalog(cfg)
+        job = _from_folder_job(cfg, store) if cfg.snapshots is not None else _capture_job(cfg, store)
 
-        def plots_drawn() -> None:  # called by site() once the pages are rendered
-            for job in plot_jobs:
-                background.result(job)
-        files = site.site(snaps, list(cfg.models), list(cfg.compare), dot, variants, [list(p) for p in cfg.diffs],
-                          baselines(cfg, snaps), cfg.site_url, cfg.cache, plots_drawn if plot_jobs else None,
-                          compared)
+        def facts() -> dict | None:
+            return site_cache.facts(store, cfg, job.inputs, render_env.TEMPLATES, dot.version, generator)
+
+        files = site_cache.read(store, facts())
+        if files is None:
+            files = job.render(dot, generator)
+            site_cache.write(store, facts(), files)
+            how = f"from the Snapshots in {cfg.snapshots}" if cfg.snapshots is not None else "rendered"
+        else:
+            how = "nothing changed: rendered-site cache"
     finally:
         dot.close()  # after a failure, diagrams not yet drawn are dropped
-        if background is not None:
-            background.close()
-    site_cache.write(cfg.cache, fingerprint(), files)
-    log.info("Generated %d files in %.1f s", len(files), time.monotonic() - started)
+    store.prune()
+    log.info("Generated %d files in %.1f s (%s)", len(files), time.monotonic() - started, how)
     return files
 
 
-def _render_from_folder(cfg: Config, dot, generator: str, started: float) -> dict[str, bytes]:
-    """generate() for a build that renders the Snapshots of cfg.snapshots: nothing is captured, torch stays out."""
-    from gen import site_cache, snapshot_folder
-    from gen.render import env as render_env
-    from gen.render import site
+@dataclasses.dataclass
+class _Job:
+    """What a build renders from: the store entries or files its site depends on, and how to render it."""
+    inputs: list[Path]
+    render: Callable[[graphviz_dot.Dot, str], dict[str, bytes]]
 
-    try:
-        paths = snapshot_folder.paths(cfg)
-        tuned = fine_tuned_plan.targets(cfg)  # fine-tuned comparisons are not in the folder: read from the cache
-        inputs = [*paths.values(), *(t.path for t in tuned), cfg.snapshots / f"{snapshot_folder.CATALOG}.json"]
-        key = site_cache.key(cfg, inputs, render_env.TEMPLATES, dot.version, generator)
-        files = site_cache.read(cfg.cache, key)
-        if files is None:
-            snaps = {name: _with_build_facts(snapshot_folder.read(cfg, name, path), dot.version, generator)
-                     for name, path in paths.items()}
-            files = site.site(snaps, list(cfg.models), list(cfg.compare), dot, snapshot_folder.read_catalog(cfg),
-                              [list(p) for p in cfg.diffs], baselines(cfg, snaps), cfg.site_url, cfg.cache, None,
-                              fine_tuned_plan.collect(cfg, tuned))
-            site_cache.write(cfg.cache, key, files)
-    finally:
-        dot.close()
-    log.info("Generated %d files in %.1f s from the Snapshots in %s", len(files), time.monotonic() - started,
-             cfg.snapshots)
-    return files
+
+def _capture_job(cfg: Config, store: Store) -> _Job:
+    """Snapshots from the store, captured where missing (the catalog and plots in a second process, if allowed)."""
+    wanted = targets(cfg, store)
+    tuned = fine_tuned_plan.targets(cfg, store)  # hashes both files of each pair; no torch
+    catalog_entry = cache.catalog_entry(store)
+
+    def render(dot: graphviz_dot.Dot, generator: str) -> dict[str, bytes]:
+        check_prompts_before_capture(cfg, wanted)
+        compared = fine_tuned_plan.collect(cfg, store, tuned)  # first: a bad checkpoint fails before the long captures
+        background = None
+        if cfg.jobs > 1 and any(not path.is_file() for _, _, path in wanted.values()):
+            from gen.background import Background
+
+            background = Background()
+        try:
+            return _capture_and_render(cfg, store, wanted, catalog_entry, compared, dot, generator, background)
+        finally:
+            if background is not None:
+                background.close()
+    return _Job([path for _, _, path in wanted.values()] + [t.path for t in tuned] + [catalog_entry], render)
+
+
+def _capture_and_render(cfg: Config, store: Store, wanted: dict, catalog_entry: Path, compared: list, dot,
+                        generator: str, background) -> dict[str, bytes]:
+    """A second process, if given, takes the catalog and the plots while this one captures."""
+    from gen.render import inside, site
+
+    catalog_job, plot_jobs = None, []
+    if background is not None and not catalog_entry.is_file():
+        catalog_job = background.submit(capture_catalog, store, catalog_entry)
+    snaps = {}
+    for name, (plan, scope, path) in wanted.items():
+        snaps[name] = _with_build_facts(snapshot(cfg, store, plan, scope, path), dot.version, generator)
+        if background is not None and scope == "full":
+            plot_jobs.append(background.submit(inside.prewarm, store, path, name == cfg.models[0]))
+    variants = background.result(catalog_job) if catalog_job is not None else catalog(store)
+
+    def plots_drawn() -> None:  # called by site() once the pages are rendered
+        for job in plot_jobs:
+            background.result(job)
+    return site.site(snaps, list(cfg.models), list(cfg.compare), dot, variants, [list(p) for p in cfg.diffs],
+                     baselines(cfg, snaps), cfg.site_url, store, plots_drawn if plot_jobs else None, compared)
+
+
+def _from_folder_job(cfg: Config, store: Store) -> _Job:
+    """The Snapshots of cfg.snapshots (gen.snapshot_folder), checked: nothing is captured, torch stays out."""
+    from gen import snapshot_folder
+
+    paths = snapshot_folder.paths(cfg)
+    tuned = fine_tuned_plan.targets(cfg, store)  # fine-tuned comparisons are not in the folder: read from the store
+
+    def render(dot: graphviz_dot.Dot, generator: str) -> dict[str, bytes]:
+        from gen.render import site
+
+        snaps = {name: _with_build_facts(snapshot_folder.read(cfg, name, path), dot.version, generator)
+                 for name, path in paths.items()}
+        return site.site(snaps, list(cfg.models), list(cfg.compare), dot, snapshot_folder.read_catalog(cfg),
+                         [list(p) for p in cfg.diffs], baselines(cfg, snaps), cfg.site_url, store, None,
+                         fine_tuned_plan.collect(cfg, store, tuned))
+    return _Job([*paths.values(), *(t.path for t in tuned), cfg.snapshots / f"{snapshot_folder.CATALOG}.json"], render)
 
 
 def _with_build_facts(s: Snapshot, graphviz: str, generator: str) -> Snapshot:

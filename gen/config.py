@@ -67,7 +67,7 @@ class Config:
     images: tuple[Path, ...] = ()                # sample images, one per pair; the first one is "the" image
     captions: tuple[str, ...] = ()               # one caption per image, in the same order
     distractors: tuple[str, ...] = DEFAULT_DISTRACTORS  # prompts that caption no image
-    cache: Path = ROOT / ".cache" / "clip-docs"  # Snapshot and figure cache
+    cache: Path = ROOT / ".cache" / "clip-docs"  # the build cache (gen.store.Store)
     diffs: tuple[tuple[str, str], ...] = (("ViT-B/32", "ViT-B/16"),)  # per-module diff pages
     baseline: Path | None = None                 # earlier Snapshot file, or a folder of them, for "What changed"
     site_url: str = ""                           # mkdocs.yml site_url, for citations

@@ -9,9 +9,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from gen import cache, download, store, weights
+from gen import cache, download, weights
 from gen.config import Config, FineTunedPair, file_sha256
 from gen.fine_tuned import SCHEMA, FineTuned
+from gen.store import Store, clip_versions, files_digest, version
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 GEN = Path(__file__).resolve().parent
@@ -30,51 +31,51 @@ def sample_batch(cfg: Config) -> tuple[tuple[Path, ...], tuple[str, ...]]:
     return cfg.images, cfg.prompts
 
 
-def base_plan(cfg: Config, pair: FineTunedPair) -> weights.WeightsPlan:
+def base_plan(cfg: Config, pair: FineTunedPair, checksums: Store) -> weights.WeightsPlan:
     """`base: pretrained` resolves as `weights` does for the model (random mode: the seeded model); a path is used as it is."""
     if pair.base is None:
-        return weights.plan(dataclasses.replace(cfg, models=(pair.model,)), pair.model)
-    digest = weights.checkpoint_sha256(pair.base, cfg.cache)
+        return weights.plan(dataclasses.replace(cfg, models=(pair.model,)), pair.model, checksums)
+    digest = weights.checkpoint_sha256(pair.base, checksums)
     official = pair.model in download.MODEL_URLS and digest == download.expected_sha256(pair.model)
     return weights.WeightsPlan(pair.model, "pretrained", pair.base, digest, None, official=official)
 
 
 def code_version() -> str:
-    return store.files_digest([*cache.CAPTURE_CODE, GEN / "fine_tuned.py"], GEN)
+    return files_digest([*cache.CAPTURE_CODE, GEN / "fine_tuned.py"], GEN)
 
 
-def key(cfg: Config, pair: FineTunedPair, base: weights.WeightsPlan, tuned_sha256: str) -> str:
-    """Fingerprint of everything a comparison depends on: both files, versions, code and the sample batch."""
+def facts(cfg: Config, pair: FineTunedPair, base: weights.WeightsPlan, tuned_sha256: str) -> dict:
+    """Everything a comparison depends on: both files, versions, code and the sample batch."""
     images, prompts = sample_batch(cfg)
-    facts = {
+    return {
         "schema": SCHEMA, "name": pair.name, "model": pair.model, "base": base.identity, "tuned": tuned_sha256,
-        "clip": store.clip_versions(),
-        "torch": store.version("torch"), "torchvision": store.version("torchvision"), "code": code_version(),
+        "clip": clip_versions(),
+        "torch": version("torch"), "torchvision": version("torchvision"), "code": code_version(),
         "images": [[p.name, file_sha256(p)] for p in images], "prompts": list(prompts),
     }
-    return store.fingerprint(facts)
 
 
-def targets(cfg: Config) -> list[Target]:
+def targets(cfg: Config, store: Store) -> list[Target]:
     """One Target per configured pair; weights problems (a base checkpoint missing in pretrained mode) fail here."""
     out = []
     for pair in cfg.fine_tuned:
-        base = base_plan(cfg, pair)
-        tuned = weights.checkpoint_sha256(pair.checkpoint, cfg.cache)
-        out.append(Target(pair, base, tuned, cfg.cache / "fine-tuned" / f"{pair.slug}-{key(cfg, pair, base, tuned)}.json"))
+        base = base_plan(cfg, pair, store)
+        tuned = weights.checkpoint_sha256(pair.checkpoint, store)
+        entry = store.entry("fine-tuned", facts(cfg, pair, base, tuned), pair.slug, ".json")
+        out.append(Target(pair, base, tuned, entry))
     return out
 
 
-def collect(cfg: Config, found: list[Target] | None = None, arch=None) -> list[FineTuned]:
+def collect(cfg: Config, store: Store, found: list[Target] | None = None, arch=None) -> list[FineTuned]:
     """Every comparison, from the cache when its fingerprint matches, else captured (`arch`: tests' tiny one)."""
     out = []
-    for target in targets(cfg) if found is None else found:
-        compared = cache.read(target.path, FineTuned)
+    for target in targets(cfg, store) if found is None else found:
+        compared = cache.read(store, target.path, FineTuned)
         if compared is None:
             from gen.capture.fine_tuned import take  # torch, only on a cache miss
 
             compared = take(target.pair, target.base, target.tuned_sha256, sample_batch(cfg), arch=arch)
-            cache.write(target.path, compared)
+            cache.write(store, target.path, compared)
         else:
             log.debug("Fine-tuned comparison %s from cache %s", target.pair.name, target.path)
         out.append(compared)

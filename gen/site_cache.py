@@ -1,8 +1,8 @@
-"""Rendered-site cache: a build's generated files, stored under a fingerprint of everything rendering reads.
+"""Rendered-site entries of the cache: a build's generated files, stored under everything rendering reads.
 
 A warm build whose Snapshots, catalog, baseline, templates, generator code, configuration and tool
-versions are all unchanged reads one archive instead of rendering again.  The archive is a ZIP file:
-every member carries a CRC, so a truncated or edited entry is detected and the site rendered anew.
+versions are all unchanged reads one archive (a ZIP file, sealed like every entry of the Store) instead of
+rendering again.
 """
 from __future__ import annotations
 
@@ -10,17 +10,14 @@ import dataclasses
 import hashlib
 import io
 import json
-import logging
 import platform
 import zipfile
 from pathlib import Path
 
-from gen.store import files_digest, fingerprint, version, write_atomic
+from gen.store import Store, files_digest, version
 from gen.config import Config
 
-log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 GEN = Path(__file__).resolve().parent
-KEEP = 4  # archives kept in the cache folder, newest first (a few configurations side by side)
 # Libraries whose output ends up in the generated files.
 RENDER_LIBRARIES = ("jinja2", "markupsafe", "matplotlib", "pillow", "numpy")
 _FIXED = (1980, 1, 1, 0, 0, 0)  # every member's date: no build time in the archive
@@ -30,8 +27,14 @@ def _tree_digest(root: Path, pattern: str) -> str:
     return files_digest(sorted(p for p in root.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts), root)
 
 
-def _file_identity(path: Path) -> list:
-    """Cached Snapshot files are written once, atomically: name, size and mtime identify their content."""
+def _file_identity(store: Store, path: Path) -> str | list | None:
+    """An entry of the store is identified by the SHA-256 it is sealed with (reading it marks it used, so the
+    Snapshots of a warm build are not pruned); a file of a Snapshot folder, written once, by its name, size and
+    mtime.  None when absent."""
+    if path.is_relative_to(store.root):
+        return store.seal(path)
+    if not path.is_file():
+        return None
     st = path.stat()
     return [path.name, st.st_size, st.st_mtime_ns]
 
@@ -47,13 +50,14 @@ def _versions() -> dict[str, str]:
     return {"python": platform.python_version(), **{dist: version(dist) for dist in RENDER_LIBRARIES}}
 
 
-def key(cfg: Config, inputs: list[Path], templates: Path, graphviz: str, generator: str) -> str | None:
-    """Fingerprint of a build's rendering inputs; None when an input file does not exist yet."""
-    if not all(p.is_file() for p in inputs):
+def facts(store: Store, cfg: Config, inputs: list[Path], templates: Path, graphviz: str, generator: str) -> dict | None:
+    """Everything a build's rendering reads; None when an input file does not exist yet."""
+    identities = [_file_identity(store, p) for p in inputs]
+    if None in identities:
         return None
     settings = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg) if f.name not in ("cache", "jobs")}
-    facts = {
-        "inputs": [_file_identity(p) for p in inputs],
+    return {
+        "inputs": identities,
         "baseline": _baseline_identity(cfg.baseline),
         "settings": json.loads(json.dumps(settings, default=str)),
         "code": _tree_digest(GEN, "*.py"),
@@ -63,43 +67,28 @@ def key(cfg: Config, inputs: list[Path], templates: Path, graphviz: str, generat
         "generator": generator,
         "versions": _versions(),
     }
-    return fingerprint(facts)
 
 
-def _path(cache: Path, digest: str) -> Path:
-    return cache / "sites" / f"site-{digest}.zip"
+def _entry(store: Store, facts: dict) -> Path:
+    return store.entry("sites", facts, "site", ".zip")
 
 
-def read(cache: Path, digest: str | None) -> dict[str, bytes] | None:
-    """The files stored under `digest`, or None when absent or damaged."""
-    if digest is None:
-        return None
-    path = _path(cache, digest)
-    if not path.is_file():
-        return None
-    try:
-        with zipfile.ZipFile(path) as archive:
-            files = {name: archive.read(name) for name in archive.namelist()}  # read() checks each CRC
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
-        log.info("Repaired cache: rendered-site archive %s is unreadable (%s); rendering again.", path, err)
-        return None
-    try:
-        path.touch()  # most recently used, for pruning
-    except OSError:
-        pass  # only the pruning order suffers; build.generate checked that the cache folder is writable
-    return files
+def _unzip(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}  # read() checks each CRC
 
 
-def write(cache: Path, digest: str | None, files: dict[str, bytes]) -> None:
-    """Store `files` under `digest` (atomically), then keep only the newest archives."""
-    if digest is None:
+def read(store: Store, facts: dict | None) -> dict[str, bytes] | None:
+    """The files stored for `facts`, or None when absent or damaged."""
+    return None if facts is None else store.load(_entry(store, facts), _unzip)
+
+
+def write(store: Store, facts: dict | None, files: dict[str, bytes]) -> None:
+    """Store `files` for `facts` (atomically); the Store prunes old archives with every other kind of entry."""
+    if facts is None:
         return
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for name in sorted(files):
             archive.writestr(zipfile.ZipInfo(name, date_time=_FIXED), files[name])
-    path = _path(cache, digest)
-    write_atomic(path, buffer.getvalue())
-    old = sorted(path.parent.glob("site-*.zip"), key=lambda p: p.stat().st_mtime_ns, reverse=True)[KEEP:]
-    for stale in old:
-        stale.unlink(missing_ok=True)
+    store.write(_entry(store, facts), buffer.getvalue())

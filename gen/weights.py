@@ -1,8 +1,6 @@
 """Which weights a build will use, decided without importing torch (so a warm build stays fast)."""
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -11,6 +9,7 @@ from pathlib import Path
 from gen import download
 from gen.config import Config, file_sha256
 from gen.errors import LoadError
+from gen.store import Store
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
@@ -48,15 +47,16 @@ def structure_only(cfg: Config, name: str) -> WeightsPlan:
     return WeightsPlan(name, "random", None, None, cfg.seed)
 
 
-def plan(cfg: Config, name: str) -> WeightsPlan:
-    """Decide the weights for `name`; in `pretrained` mode a missing clip-cache file is downloaded (only then)."""
+def plan(cfg: Config, name: str, store: Store) -> WeightsPlan:
+    """Decide the weights for `name`; in `pretrained` mode a missing clip-cache file is downloaded (only then).
+    `store` remembers checkpoints' SHA-256 between builds."""
     if name not in cfg.models:
         return structure_only(cfg, name)
     path = checkpoint_path(cfg, name)
     if cfg.weights == "random":
         return WeightsPlan(name, "random", None, None, cfg.seed)
     if path.is_file():
-        return _pretrained(cfg, name, path)
+        return _pretrained(cfg, name, path, store)
     if cfg.weights == "pretrained":
         if name in cfg.checkpoints or path.exists():
             what = "is not a file" if path.exists() else "does not exist"
@@ -65,7 +65,7 @@ def plan(cfg: Config, name: str) -> WeightsPlan:
                 f"(or name one under extra.clip_docs.checkpoints), or build with CLIP_DOCS_WEIGHTS=random."
             )
         digest = download.fetch(name, path)  # raises LoadError (saying where to put the file) when offline
-        _remember_sha256(path, cfg.cache, digest)
+        store.write(_memo(path, store), digest.encode())
         return WeightsPlan(name, "pretrained", path, digest, None, official=True)
     log.warning(
         "No checkpoint for %s at %s: documenting a seeded, architecture-identical model with random "
@@ -75,8 +75,8 @@ def plan(cfg: Config, name: str) -> WeightsPlan:
     return WeightsPlan(name, "random", None, None, cfg.seed)
 
 
-def _pretrained(cfg: Config, name: str, path: Path) -> WeightsPlan:
-    digest = _cached_sha256(path, cfg.cache)
+def _pretrained(cfg: Config, name: str, path: Path, store: Store) -> WeightsPlan:
+    digest = checkpoint_sha256(path, store)
     official = name in download.MODEL_URLS and digest == download.expected_sha256(name)
     if not official and name not in cfg.checkpoints:
         log.warning(
@@ -94,36 +94,17 @@ def _identity(path: Path) -> dict:
     return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def _memo(path: Path, cache: Path) -> Path:
-    key = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
-    return cache / "sha256" / f"{key}.json"
+def _memo(path: Path, store: Store) -> Path:
+    return store.entry("checksums", _identity(path), re.sub(r"[^\w.-]", "-", path.name), ".sha256")
 
 
-def checkpoint_sha256(path: Path, cache: Path) -> str:
-    """A checkpoint's SHA-256, hashed once and remembered in `cache` (see _cached_sha256)."""
-    return _cached_sha256(path, cache)
-
-
-def _cached_sha256(path: Path, cache: Path) -> str:
-    """SHA-256 of a checkpoint, remembered with its (path, size, mtime) so warm builds skip re-hashing.
-
-    A memo that does not parse, holds no 64-digit hex digest or belongs to another size or mtime is ignored."""
-    memo = _memo(path, cache)
-    try:
-        found = json.loads(memo.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        found = None
-    if (isinstance(found, dict) and found.get("file") == _identity(path)
-            and re.fullmatch(r"[0-9a-f]{64}", str(found.get("sha256")))):
-        return found["sha256"]
-    if found is not None:
-        log.info("Repaired cache: the SHA-256 memo %s no longer matches %s; hashing it again.", memo, path)
+def checkpoint_sha256(path: Path, store: Store) -> str:
+    """A checkpoint's SHA-256, hashed once and remembered in `store` under its (path, size, mtime), so warm builds
+    skip re-hashing; a memo that holds no 64-digit hex digest is ignored (and hashed again)."""
+    memo = _memo(path, store)
+    found = store.read(memo)
+    if found is not None and re.fullmatch(rb"[0-9a-f]{64}", found):
+        return found.decode()
     digest = file_sha256(path)
-    _remember_sha256(path, cache, digest)
+    store.write(memo, digest.encode())
     return digest
-
-
-def _remember_sha256(path: Path, cache: Path, digest: str) -> None:
-    from gen.store import write_atomic
-
-    write_atomic(_memo(path, cache), json.dumps({"file": _identity(path), "sha256": digest}).encode())

@@ -86,12 +86,13 @@ def render_tiny(cfg, snapshot: Snapshot) -> dict[str, bytes]:
     from gen import build
     from gen.capture_facts import generator_version
     from gen.render.dot import Dot
+    from gen.store import Store
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(gen.capture, "take_snapshot", lambda plan, cfg, scope="full", arch=None: snapshot)
         files = build.generate(cfg)
     facts = {generator_version(): PROVENANCE_PLACEHOLDERS["generator"],
-             Dot(cfg.cache / "figures").version: PROVENANCE_PLACEHOLDERS["graphviz"]}
+             Dot(Store(cfg.cache)).version: PROVENANCE_PLACEHOLDERS["graphviz"]}
     out = {}
     for path, data in files.items():
         if path.endswith(".md"):

@@ -14,6 +14,7 @@ import yaml
 from gen import archs, build, config, folders
 from gen.errors import CacheError, ConfigError, RenderError
 from gen.render import env as render_env
+from gen.store import Store
 from gen.render import site
 from helpers import REPO, env_without_clip_docs, normalise, run, tiny_extra
 
@@ -149,7 +150,7 @@ def test_prompt_longer_than_the_context(tmp_path, monkeypatch):
     message = one_line(err.value)
     assert "102 tokens" in message and "77" in message
     assert "extra.clip_docs.prompts" in message
-    assert not list((tmp_path / "cache").glob("snapshots/*")), "nothing should be cached for a refused prompt"
+    assert not Store(tmp_path / "cache").entries("snapshots"), "nothing should be cached for a refused prompt"
 
 
 # --- Graphviz ----------------------------------------------------------------------------------------------

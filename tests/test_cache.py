@@ -1,4 +1,5 @@
-# The Snapshot cache: a warm build never imports torch, a damaged entry is recaptured (logged as repaired), writes are atomic.
+# The Snapshot entries of the cache: a warm build never imports torch, a damaged entry is recaptured (logged as repaired),
+# writes are atomic.
 from __future__ import annotations
 
 import errno
@@ -12,6 +13,7 @@ import pytest
 
 from gen import build, cache, config, store, weights
 from gen.errors import CacheError
+from gen.store import Store
 from helpers import env_without_clip_docs, run, tiny_extra
 
 WARM_SCRIPT = r"""
@@ -31,7 +33,8 @@ def cfg(tmp_path):
 
 
 def entry(cfg, name="ViT-B/32", scope="full"):
-    return cache.path_for(cfg, weights.plan(cfg, name), scope)
+    store = Store(cfg.cache)
+    return cache.snapshot_entry(store, weights.plan(cfg, name, store), cfg, scope)
 
 
 def test_warm_generate_does_not_import_torch(cfg, tmp_path, fake_capture):
@@ -72,15 +75,15 @@ def test_truncated_entry_is_recaptured_and_logged_as_repaired(cfg, tiny_snapshot
     path = entry(cfg)
     path.parent.mkdir(parents=True)
     path.write_text(tiny_snapshot.to_json()[:2000])  # a build killed halfway through a (non-atomic) write
-    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.gen.cache"):
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.gen.store"):
         snaps = build.snapshots(cfg)
     assert fake_capture == [("ViT-B/32", "full")]
-    logged = [r for r in caplog.records if r.name == "mkdocs.plugins.gen.cache"]
+    logged = [r for r in caplog.records if r.name == "mkdocs.plugins.gen.store"]
     assert [r.levelno for r in logged] == [logging.INFO]
     assert str(path) in logged[0].getMessage() and "Repaired cache" in logged[0].getMessage()
-    assert "capturing again" in logged[0].getMessage()
+    assert "capturing it again" in logged[0].getMessage()
     assert snaps["ViT-B/32"] == tiny_snapshot
-    assert cache.read(path) == tiny_snapshot, "the damaged entry was not replaced"
+    assert cache.read(Store(cfg.cache), path) == tiny_snapshot, "the damaged entry was not replaced"
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name], "stray files next to the cache entry"
 
 
@@ -102,18 +105,19 @@ class FullDisk:
 
 
 def test_full_disk_while_writing_leaves_the_entry_and_no_temporary_file(tmp_path, tiny_snapshot, monkeypatch):
-    path = tmp_path / "snapshots" / "x.json"
-    cache.write(path, tiny_snapshot)
+    store = Store(tmp_path)
+    path = store.entry("snapshots", "x", "x", ".json")
+    cache.write(store, path, tiny_snapshot)
     before = path.read_bytes()
     monkeypatch.setattr(os, "fdopen", FullDisk(os.fdopen))
     with pytest.raises(CacheError) as err:
-        cache.write(path, tiny_snapshot)
+        cache.write(store, path, tiny_snapshot)
     monkeypatch.undo()
     message = str(err.value)
     assert "No space left on device" in message and "free some disk space" in message
     assert "CLIP_DOCS_CACHE" in message and "\n" not in message
     assert path.read_bytes() == before, "a failed write changed the existing entry"
-    assert [p.name for p in path.parent.iterdir()] == ["x.json"], "a temporary file was left behind"
+    assert [p.name for p in path.parent.iterdir()] == [path.name], "a temporary file was left behind"
 
 
 def test_full_disk_during_a_build_is_one_cache_error(cfg, fake_capture, monkeypatch):
@@ -129,21 +133,22 @@ def test_full_disk_during_a_build_is_one_cache_error(cfg, fake_capture, monkeypa
 def test_temporary_files_of_dead_writers_are_swept(cfg, fake_capture, tmp_path, caplog):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_pid = int(dead.stdout)  # that process has exited
-    snapshots = cfg.cache / "snapshots"
+    snapshots = Store(cfg.cache).root / "snapshots"
     snapshots.mkdir(parents=True)
     stale = snapshots / f".x.json.{dead_pid}.abc123.tmp"
     stale.write_bytes(b"half a snapshot")
     live = snapshots / f".y.json.{os.getpid()}.def456.tmp"  # this process: a write in progress
     live.write_bytes(b"being written")
-    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.gen.cache"):
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.gen.store"):
         build.generate(cfg)
     assert not stale.exists() and live.exists()
     assert any("Repaired cache" in r.getMessage() and str(stale) in r.getMessage() for r in caplog.records)
 
 
 def test_write_is_atomic(tmp_path, tiny_snapshot, monkeypatch):
-    path = tmp_path / "snapshots" / "x.json"
-    cache.write(path, tiny_snapshot)
+    store = Store(tmp_path)
+    path = store.entry("snapshots", "x", "x", ".json")
+    cache.write(store, path, tiny_snapshot)
     before = path.read_bytes()
 
     def failing_replace(src, dst):
@@ -151,10 +156,10 @@ def test_write_is_atomic(tmp_path, tiny_snapshot, monkeypatch):
 
     monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(CacheError, match="disk full"):
-        store.write_atomic(path, b'{"schema": 1, "truncat')
+        store.write(path, b'{"schema": 1, "truncat')
     monkeypatch.undo()
     assert path.read_bytes() == before, "a failed write changed the existing entry"
-    assert [p.name for p in path.parent.iterdir()] == ["x.json"], "a temporary file was left behind"
+    assert [p.name for p in path.parent.iterdir()] == [path.name], "a temporary file was left behind"
 
 
 @pytest.mark.parametrize("folder", ["figures", "plots"])
@@ -162,10 +167,10 @@ def test_damaged_figure_or_plot_is_drawn_again_not_published(tmp_path, fake_capt
     """A cut-short SVG in the figure (Graphviz) or plot (matplotlib) cache is found by its SHA-256 and redrawn."""
     cfg = config.load(tiny_extra(tmp_path / "cache", jobs=1), base_dir=tmp_path, env={})
     first = build.generate(cfg)
-    damaged = sorted((cfg.cache / folder).glob("*.svg"))[0]
+    damaged = [p for p in Store(cfg.cache).entries(folder) if p.suffix == ".svg"][0]
     whole = damaged.read_bytes()
     damaged.write_bytes(whole[: len(whole) // 2])
-    for archive in (cfg.cache / "sites").glob("*.zip"):
+    for archive in Store(cfg.cache).entries("sites"):
         archive.unlink()  # render again, so that the damaged entry is read
     with caplog.at_level(logging.INFO, logger="mkdocs.plugins.gen.store"):
         second = build.generate(cfg)
@@ -189,16 +194,18 @@ def test_sealed_file_round_trip_and_damage(tmp_path):
 def test_sha256_memo_is_tied_to_size_and_mtime_and_checked(tmp_path):
     ckpt = tmp_path / "ckpt.pt"
     ckpt.write_bytes(b"first weights")
-    docs_cache = tmp_path / "cache"
-    first = weights._cached_sha256(ckpt, docs_cache)
+    docs_cache = Store(tmp_path / "cache")
+    first = weights.checkpoint_sha256(ckpt, docs_cache)
     assert first == config.file_sha256(ckpt)
-    (memo,) = (docs_cache / "sha256").iterdir()
-    assert json.loads(memo.read_text())["file"]["size"] == len(b"first weights")
+    (memo,) = docs_cache.entries("checksums")
+    assert docs_cache.read(memo) == first.encode()
     ckpt.write_bytes(b"other weights, other size")
-    assert weights._cached_sha256(ckpt, docs_cache) == config.file_sha256(ckpt) != first
-    memo.write_text(memo.read_text()[:20])  # cut short by a crash of an older, non-atomic writer
-    assert weights._cached_sha256(ckpt, docs_cache) == config.file_sha256(ckpt)
-    data = json.loads(memo.read_text())
-    memo.write_text(json.dumps({**data, "sha256": "not a digest"}))
-    assert weights._cached_sha256(ckpt, docs_cache) == config.file_sha256(ckpt)
-    assert sorted(p.name for p in memo.parent.iterdir()) == [memo.name], "temporary files next to the memo"
+    assert weights.checkpoint_sha256(ckpt, docs_cache) == config.file_sha256(ckpt) != first
+    assert len(docs_cache.entries("checksums")) == 2, "a file of another size must be hashed again, under a new key"
+    (memo,) = [m for m in docs_cache.entries("checksums") if m != memo]
+    memo.write_bytes(memo.read_bytes()[:20])  # cut short
+    assert weights.checkpoint_sha256(ckpt, docs_cache) == config.file_sha256(ckpt)
+    docs_cache.write(memo, b"not a digest")
+    assert weights.checkpoint_sha256(ckpt, docs_cache) == config.file_sha256(ckpt)
+    assert docs_cache.read(memo) == config.file_sha256(ckpt).encode()
+    assert sorted(p.name for p in memo.parent.iterdir() if p.name.startswith(".")) == [], "temporary files left"

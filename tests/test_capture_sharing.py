@@ -95,6 +95,7 @@ def test_model_snapshots_do_not_depend_on_the_number_of_processes(tmp_path, monk
 
     import gen.capture
     from gen import build, cache, config
+    from gen.store import Store
     from helpers import TINY_ARCH, tiny_extra
 
     real = gen.capture.take_snapshot
@@ -104,11 +105,12 @@ def test_model_snapshots_do_not_depend_on_the_number_of_processes(tmp_path, monk
     for jobs in (1, 2):
         cfg = config.load(tiny_extra(tmp_path / f"jobs-{jobs}", jobs=jobs), base_dir=tmp_path, env={})
         if jobs == 2:  # the catalog of the first build: the second process then only draws plots
-            shutil.copytree(tmp_path / "jobs-1" / "catalog", tmp_path / "jobs-2" / "catalog")
+            shutil.copytree(tmp_path / "jobs-1" / "store" / "catalog", tmp_path / "jobs-2" / "store" / "catalog")
         build.generate(cfg)
-        (plan, scope, path), = build.targets(cfg).values()
-        written[jobs] = path.read_bytes()
-        assert path.name == cache.path_for(cfg, plan, scope).name
+        store = Store(cfg.cache)
+        (plan, scope, path), = build.targets(cfg, store).values()
+        written[jobs] = store.read(path)
+        assert path.name == cache.snapshot_entry(store, plan, cfg, scope).name
     assert written[1] == written[2]
 
 

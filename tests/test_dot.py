@@ -9,6 +9,7 @@ import pytest
 from gen.errors import GraphvizError
 from gen.render.diagrams import Graph
 from gen.render.dot import Dot
+from gen.store import Store
 
 
 def small(name: str) -> str:
@@ -19,31 +20,31 @@ def small(name: str) -> str:
 
 
 def test_two_runs_give_svg_and_pdf_then_the_cache(tmp_path):
-    dot = Dot(tmp_path)
+    dot = Dot(Store(tmp_path))
     first = dot.render("small", small("small"))
     assert first["svg"].lstrip().startswith(b"<?xml") and first["pdf"].startswith(b"%PDF")
     assert b"/CreationDate (D:19700101000000Z)" in first["pdf"]
     assert dot.runs == 2  # the SVG, and the PDF from the print layout (a small diagram fits at the first try)
     assert b"12.00" not in first["svg"] and b'font-size="10.00"' in first["svg"], "the SVG is the screen layout"
-    assert Dot(tmp_path).render("small", small("small")) == first
-    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".pdf", ".svg"]
+    assert Dot(Store(tmp_path)).render("small", small("small")) == first
+    assert sorted(p.suffix for p in Store(tmp_path).entries()) == [".pdf", ".svg"]
     dot.close()
 
 
 def test_many_diagrams_on_threads_match_one_at_a_time(tmp_path):
     sources = {f"d{i}": small(f"d{i}") for i in range(8)}
-    threaded = Dot(tmp_path / "threads", workers=4)
+    threaded = Dot(Store(tmp_path / "threads"), workers=4)
     jobs = {name: threaded.start(name, source) for name, source in sources.items()}
     results = {name: job.result() for name, job in jobs.items()}
     threaded.close()
-    serial = Dot(tmp_path / "serial", workers=1)
+    serial = Dot(Store(tmp_path / "serial"), workers=1)
     assert results == {name: serial.render(name, source) for name, source in sources.items()}
     assert threaded.runs == serial.runs == 16
     serial.close()
 
 
 def test_bad_diagram_names_itself_and_caches_nothing(tmp_path):
-    dot = Dot(tmp_path)
+    dot = Dot(Store(tmp_path))
     job = dot.start("visual.broken", "digraph { a -> ; }\n")
     with pytest.raises(GraphvizError, match=r"diagram 'visual.broken'"):
         job.result()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gen.store import Store
 from helpers import REPO, env_without_clip_docs, run, tiny_extra
 
 pytestmark = pytest.mark.integration
@@ -119,9 +120,10 @@ def test_kill_9_after_cleaning_then_a_repaired_build(tmp_path, warm_cache):
     left = [p.name for p in tmp_path.iterdir() if p.name.endswith(".staging")]
     assert len(left) == 1, "the killed build should have had a staging folder (swept by the next build)"
 
-    plot = sorted((warm_cache / "plots").glob("*.svg"))[0]
+    store = Store(warm_cache)
+    plot = [p for p in store.entries("plots") if p.suffix == ".svg"][0]
     plot.write_bytes(plot.read_bytes()[:1000])
-    for archive in (warm_cache / "sites").glob("*.zip"):
+    for archive in store.entries("sites"):
         archive.unlink()  # render again, so that the damaged plot is read
     done = mkdocs(yml, site, CLIP_DOCS_CACHE=str(warm_cache))
     assert done.returncode == 0, done.stderr[-3000:]

@@ -12,6 +12,7 @@ from fixtures_checkpoints import TINY_RESNET, finetuned, save_jit, save_state_di
 from gen import archs, config
 from gen.fine_tuned import FineTuned
 from gen.fine_tuned_plan import collect
+from gen.store import Store
 from helpers import normalise, render_tiny, run, tiny_extra
 from test_bad_input import assert_cli_error, run_cli
 
@@ -53,7 +54,7 @@ def pair(name: str, base, checkpoint) -> dict:
 
 def compare(tmp_path, *pairs: dict) -> list[FineTuned]:
     cfg = config.load(tiny_extra(tmp_path / "cache", fine_tuned=list(pairs)), base_dir=tmp_path, env={})
-    return collect(cfg, arch=ARCH)
+    return collect(cfg, Store(cfg.cache), arch=ARCH)
 
 
 @pytest.mark.parametrize("fmt", ["pt", "jit"])
@@ -112,7 +113,7 @@ def test_resnet_pair_reports_batchnorm_statistics_as_buffers(tmp_path):
     cfg = config.load(tiny_extra(tmp_path / "cache", models=["RN50"], fine_tuned=[
         {"name": "RN", "model": "RN50", "base": str(tmp_path / "base.pt"), "checkpoint": str(tmp_path / "tuned.pt")}]),
         base_dir=tmp_path, env={})
-    (ft,) = collect(cfg, arch=TINY_RESNET)
+    (ft,) = collect(cfg, Store(cfg.cache), arch=TINY_RESNET)
     layer4 = {name for name, _ in tuned.named_parameters() if name.startswith("visual.layer4.")}
     assert {c.name for c in ft.changed if c.parameter} == layer4
     assert [c.name for c in ft.changed if not c.parameter] == ["visual.layer4.0.bn1.running_mean"]
@@ -208,9 +209,9 @@ def test_warm_comparison_does_not_import_torch(site):
     cfg = site["cfg"]
     extra = tiny_extra(cfg.cache, fine_tuned=[{"name": p.name, "model": p.model, "checkpoint": str(p.checkpoint),
                                                **({"base": str(p.base)} if p.base else {})} for p in cfg.fine_tuned])
-    code = ("import json, sys; from gen import config; from gen.fine_tuned_plan import collect; "
+    code = ("import json, sys; from gen import config; from gen.fine_tuned_plan import collect; from gen.store import Store; "
             f"cfg = config.load(json.loads({json.dumps(json.dumps(extra))}), env={{}}); "
-            "found = collect(cfg); assert 'torch' not in sys.modules, 'torch imported'; print(len(found))")
+            "found = collect(cfg, Store(cfg.cache)); assert 'torch' not in sys.modules, 'torch imported'; print(len(found))")
     proc = run(["-c", code], env={"PATH": "/usr/bin:/bin", "SOURCE_DATE_EPOCH": "1000000000"})
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip() == "3"

@@ -8,6 +8,7 @@ import io
 import pytest
 
 from gen.snapshot import Catalog, Snapshot
+from gen.store import Store
 
 from helpers import table_rows
 
@@ -18,7 +19,8 @@ MODELS = ["ViT-B/32", "RN50"]
 
 def cached(built, kind):
     folder = "snapshots" if kind is Snapshot else "catalog"
-    found = [kind.from_json(p.read_text(encoding="utf-8")) for p in sorted((built.root / "cache" / folder).glob("*.json"))]
+    store = Store(built.root / "cache")
+    found = [kind.from_json(store.read(p).decode("utf-8")) for p in store.entries(folder)]
     assert found, f"the build left no {folder} in its cache"
     return found
 

@@ -137,13 +137,15 @@ def test_figures_are_cached_by_what_they_are_drawn_from(tiny_snapshot, tmp_path)
     import dataclasses
 
     from gen.render import inside
+    from gen.store import Store
 
-    first = inside.files(tiny_snapshot, tmp_path)
-    cached = sorted(p.name for p in tmp_path.iterdir())
+    store = Store(tmp_path)
+    first = inside.files(tiny_snapshot, store)
+    cached = store.entries("plots")
     drawn = [k for k in first if k.endswith((".svg", ".pdf"))]
-    assert len(cached) == len(drawn) == 16  # six inside figures, PCA and gradients, each as SVG and PDF
+    assert len(cached) == len(store.entries()) == len(drawn) == 16  # six inside figures, PCA and gradients, SVG and PDF
     assert all(k[:-4] + ".json" in first for k in drawn), "every plot comes with the data it is drawn from"
-    assert inside.files(tiny_snapshot, tmp_path) == first == inside.files(tiny_snapshot)  # cached, and as drawn
+    assert inside.files(tiny_snapshot, store) == first == inside.files(tiny_snapshot)  # cached, and as drawn
     other = dataclasses.replace(tiny_snapshot, weights=dataclasses.replace(tiny_snapshot.weights, mode="pretrained"))
-    inside.files(other, tmp_path)
-    assert len(list(tmp_path.iterdir())) == 32, "a change in the data must draw the figures again"
+    inside.files(other, store)
+    assert len(store.entries("plots")) == 32, "a change in the data must draw the figures again"

@@ -21,6 +21,7 @@ from gen import archs, download, weights
 from gen.capture import load as loader
 from gen.config import Config
 from gen.errors import LoadError
+from gen.store import Store
 from gen.weights import WeightsPlan
 
 from fixtures_checkpoints import (TINY_RESNET, TINY_VIT, finetuned, save_jit, save_state_dict, tiny_model,
@@ -82,6 +83,11 @@ def publish(monkeypatch, name: str, data: bytes) -> str:
     return digest
 
 
+def plan_of(cfg: Config, name: str) -> WeightsPlan:
+    """weights.plan with the build cache of `cfg` (which remembers checkpoints' SHA-256)."""
+    return weights.plan(cfg, name, Store(cfg.cache))
+
+
 def cfg_for(tmp_path: Path, weights_mode: str, **more) -> Config:
     return dataclasses.replace(Config(), weights=weights_mode, clip_cache=tmp_path / "clip-cache",
                                cache=tmp_path / "docs-cache", **more)
@@ -131,7 +137,7 @@ def test_planning_and_downloading_do_not_import_torch():
 def test_checkpoint_loads_with_its_tensors_and_derived_arch(files, fmt, tmp_path):
     path, saved = files[fmt]
     cfg = cfg_for(tmp_path, "pretrained", checkpoints={"ViT-B/32": path})
-    plan = weights.plan(cfg, "ViT-B/32")
+    plan = plan_of(cfg, "ViT-B/32")
     assert (plan.mode, plan.checkpoint, plan.file_name) == ("pretrained", path, path.name)
     assert plan.sha256 == hashlib.sha256(path.read_bytes()).hexdigest() and not plan.official
 
@@ -413,7 +419,7 @@ def test_pretrained_offline_stops_at_once(tmp_path, monkeypatch):
     offline(monkeypatch, calls)
     cfg = cfg_for(tmp_path, "pretrained")
     with pytest.raises(LoadError) as err:
-        weights.plan(cfg, "ViT-B/32")
+        plan_of(cfg, "ViT-B/32")
     message = str(err.value)
     assert f"at {str(cfg.clip_cache / 'ViT-B-32.pt')!r}" in message
     assert "no connection" in message and "CLIP_DOCS_WEIGHTS=random" in message and "\n" not in message
@@ -426,29 +432,29 @@ def test_pretrained_downloads_a_missing_file(tmp_path, monkeypatch):
     digest = publish(monkeypatch, "RN50", data)
     serve(monkeypatch, data)
     cfg = cfg_for(tmp_path, "pretrained")
-    plan = weights.plan(cfg, "RN50")
+    plan = plan_of(cfg, "RN50")
     assert (plan.mode, plan.checkpoint, plan.sha256, plan.official) == ("pretrained", cfg.clip_cache / "RN50.pt", digest, True)
     assert plan.identity == f"pretrained:{digest}"
     monkeypatch.setattr(download, "urlopen", lambda url, timeout=None: pytest.fail("downloaded twice"))
-    assert weights.plan(cfg, "RN50") == plan  # second build: the file is there, its hash remembered
+    assert plan_of(cfg, "RN50") == plan  # second build: the file is there, its hash remembered
 
 
 def test_pretrained_with_a_missing_local_checkpoint_does_not_download(tmp_path):
     missing = tmp_path / "mine.pt"
     with pytest.raises(LoadError, match=f"{str(missing)!r} does not exist.*CLIP_DOCS_WEIGHTS=random"):
-        weights.plan(cfg_for(tmp_path, "pretrained", checkpoints={"ViT-B/32": missing}), "ViT-B/32")
+        plan_of(cfg_for(tmp_path, "pretrained", checkpoints={"ViT-B/32": missing}), "ViT-B/32")
 
 
 def test_auto_never_downloads(tmp_path, caplog):
     caplog.set_level(logging.WARNING, logger=WEIGHTS_LOG)
-    plan = weights.plan(cfg_for(tmp_path, "auto", seed=5), "ViT-B/32")
+    plan = plan_of(cfg_for(tmp_path, "auto", seed=5), "ViT-B/32")
     assert plan == WeightsPlan("ViT-B/32", "random", None, None, 5)
     assert any(r.levelno == logging.WARNING and "random weights" in r.getMessage() for r in caplog.records)
 
 
 def test_random_mode_ignores_files(tmp_path, files):
     cfg = cfg_for(tmp_path, "random", checkpoints={"ViT-B/32": files["state_dict"][0]})
-    assert weights.plan(cfg, "ViT-B/32") == WeightsPlan("ViT-B/32", "random", None, None, 0)
+    assert plan_of(cfg, "ViT-B/32") == WeightsPlan("ViT-B/32", "random", None, None, 0)
 
 
 def test_cache_file_that_is_not_openais_is_flagged(tmp_path, files, caplog):
@@ -456,7 +462,7 @@ def test_cache_file_that_is_not_openais_is_flagged(tmp_path, files, caplog):
     cfg.clip_cache.mkdir()
     (cfg.clip_cache / "ViT-B-32.pt").write_bytes(files["state_dict"][0].read_bytes())
     caplog.set_level(logging.WARNING, logger=WEIGHTS_LOG)
-    plan = weights.plan(cfg, "ViT-B/32")
+    plan = plan_of(cfg, "ViT-B/32")
     assert plan.mode == "pretrained" and not plan.official
     assert any("does not have the SHA-256 OpenAI publishes" in r.getMessage() for r in caplog.records)
 
@@ -468,7 +474,7 @@ def test_cache_file_that_is_openais_is_official(tmp_path, monkeypatch, caplog):
     cfg.clip_cache.mkdir()
     (cfg.clip_cache / "ViT-B-16.pt").write_bytes(data)
     caplog.set_level(logging.WARNING, logger=WEIGHTS_LOG)
-    plan = weights.plan(cfg, "ViT-B/16")
+    plan = plan_of(cfg, "ViT-B/16")
     assert (plan.sha256, plan.official, plan.file_name) == (digest, True, "ViT-B-16.pt")
     assert not caplog.records
 
@@ -482,7 +488,7 @@ def test_comparison_only_model_needs_no_weights(tmp_path, files, monkeypatch):
              "checkpoints": {"ViT-B/32": str(files["state_dict"][0])}, "clip_cache": str(tmp_path / "clip-cache"),
              "cache": str(tmp_path / "cache")}
     cfg = config.load(extra, base_dir=tmp_path, env={})
-    plans = {name: plan for name, (plan, _, _) in build.targets(cfg).items()}
+    plans = {name: plan for name, (plan, _, _) in build.targets(cfg, Store(cfg.cache)).items()}
     assert plans["ViT-B/32"].mode == "pretrained" and plans["ViT-B/32"].checkpoint == files["state_dict"][0]
     assert plans["RN50"] == WeightsPlan("RN50", "random", None, None, 0)
     assert not (tmp_path / "clip-cache").exists()
@@ -492,5 +498,5 @@ def test_comparison_only_model_is_not_a_fallback_warning(tmp_path, caplog):
     """auto mode: a comparison-only model without a checkpoint is no reason for the random-weights warning."""
     caplog.set_level(logging.WARNING, logger=WEIGHTS_LOG)
     cfg = cfg_for(tmp_path, "auto", models=("ViT-B/32",), compare=("RN50",))
-    assert weights.plan(cfg, "RN50") == WeightsPlan("RN50", "random", None, None, 0)
+    assert plan_of(cfg, "RN50") == WeightsPlan("RN50", "random", None, None, 0)
     assert caplog.records == []

@@ -1,7 +1,9 @@
-# The rendered-site cache: an unchanged build reads its files back; any change to what rendering reads renders again.
+# The rendered-site entries of the cache: an unchanged build reads its files back; any change to what rendering reads
+# renders again.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from gen import build, config, site_cache
 from gen.render import env as render_env
 from gen.render import site
+from gen.store import Store
 from helpers import tiny_extra
 
 
@@ -32,8 +35,7 @@ def renders(monkeypatch):
 
 
 def archives(cfg) -> list:
-    folder = cfg.cache / "sites"
-    return sorted(folder.glob("site-*.zip")) if folder.is_dir() else []
+    return Store(cfg.cache).entries("sites")
 
 
 def test_unchanged_build_reads_the_archive(cfg, fake_capture, renders):
@@ -74,10 +76,19 @@ def test_processes_do_not_change_the_fingerprint(cfg, fake_capture, renders, tmp
 
 def test_recaptured_snapshot_renders_again(cfg, fake_capture, renders):
     build.generate(cfg)
-    for snapshot_file in (cfg.cache / "snapshots").glob("*.json"):
+    for snapshot_file in Store(cfg.cache).entries("snapshots"):
         snapshot_file.unlink()
     build.generate(cfg)
     assert len(fake_capture) == 2 and renders == [1, 1]
+
+
+def test_a_snapshot_entry_is_identified_by_its_content(cfg, fake_capture, renders):
+    """Reading a Snapshot entry marks it used (its mtime changes): the rendered site still matches it."""
+    build.generate(cfg)
+    for snapshot_file in Store(cfg.cache).entries("snapshots"):
+        os.utime(snapshot_file, ns=(0, 0))
+    build.generate(cfg)
+    assert renders == [1]
 
 
 def test_damaged_archive_is_rendered_again_and_logged_as_repaired(cfg, fake_capture, renders, caplog):
@@ -85,9 +96,9 @@ def test_damaged_archive_is_rendered_again_and_logged_as_repaired(cfg, fake_capt
     (archive,) = archives(cfg)
     data = archive.read_bytes()
     archive.write_bytes(data[: len(data) // 2])  # cut short, as by a full disk
-    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.gen.site_cache"):
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.gen.store"):
         second = build.generate(cfg)
-    logged = [r for r in caplog.records if r.name == "mkdocs.plugins.gen.site_cache"]
+    logged = [r for r in caplog.records if r.name == "mkdocs.plugins.gen.store"]
     assert [r.levelno for r in logged] == [logging.INFO], "a repair must not fail a --strict build"
     message = logged[0].getMessage()
     assert "Repaired cache" in message and str(archive) in message and "rendering again" in message
@@ -105,12 +116,18 @@ def test_edited_member_fails_its_checksum(cfg, fake_capture, renders):
     assert build.generate(cfg) == first and renders == [1, 1]
 
 
-def test_archives_are_pruned_and_byte_stable(tmp_path):
+def test_archives_are_pruned_like_every_entry_and_byte_stable(tmp_path):
     files = {"b.md": b"second", "a.md": b"first", "figures/x.svg": b"<svg/>"}
-    for i in range(site_cache.KEEP + 2):
-        site_cache.write(tmp_path, f"{i:032d}", files)
-    kept = sorted((tmp_path / "sites").iterdir())
-    assert len(kept) == site_cache.KEEP
-    assert site_cache.read(tmp_path, f"{site_cache.KEEP + 1:032d}") == files
-    assert site_cache.read(tmp_path, f"{0:032d}") is None, "the oldest archive was kept"
-    assert len({p.read_bytes() for p in kept}) == 1, "the same files gave different archives"
+    writer = Store(tmp_path)
+    for i in range(6):
+        site_cache.write(writer, {"build": i}, files)
+    entries = [writer.entry("sites", {"build": i}, "site", ".zip") for i in range(6)]
+    assert sorted(entries) == writer.entries("sites")
+    assert len({p.read_bytes() for p in entries}) == 1, "the same files gave different archives"
+    for i, path in enumerate(entries):
+        os.utime(path, ns=(i * 10 ** 9, i * 10 ** 9))  # used in the order written
+    later = Store(tmp_path, budget=2 * entries[0].stat().st_size)  # room for two archives
+    assert site_cache.read(later, {"build": 0}) == files  # the oldest, used by this build
+    later.prune()
+    assert later.entries("sites") == sorted([entries[0], entries[5]]), "kept: the one in use, then the newest"
+    assert site_cache.read(later, {"build": 1}) is None

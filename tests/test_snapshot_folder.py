@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gen import archs, build, cache, config
+from gen.store import Store
 from gen.errors import ConfigError
 from helpers import env_without_clip_docs, run, tiny_extra
 
@@ -47,11 +48,12 @@ def extra(tmp_path: Path, **more) -> dict:
 def catalog_json(tmp_path_factory) -> bytes:
     """The catalog of all variants, captured once for this module (each test's cache starts with it)."""
     cfg = config.load(extra(tmp_path_factory.mktemp("catalog")), env={})
-    return build.catalog(cfg).to_json().encode()
+    return build.catalog(build.open_store(cfg)).to_json().encode()
 
 
 def seeded(cfg, catalog_json: bytes):
-    cache.write_atomic(cache.catalog_path(cfg), catalog_json)
+    store = Store(cfg.cache)
+    store.write(cache.catalog_entry(store), catalog_json)
     return cfg
 
 

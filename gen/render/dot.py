@@ -2,7 +2,6 @@
 the PDF comes from a print layout sized for a page of an A4 article."""
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -26,18 +25,18 @@ class Dot:
     """Runs Graphviz per diagram for the SVG and, from a print layout, the PDF, on a few threads while pages keep
     rendering.
 
-    Outputs are cached by a hash of the DOT source and `dot -V`, sealed with their SHA-256: a damaged one is
-    drawn again, never published."""
+    Outputs are entries of the build cache (`store`, a gen.store.Store) under the DOT source and `dot -V`: a
+    damaged one is drawn again, never published."""
 
     FORMATS = ("svg", "pdf")
 
-    def __init__(self, cache: Path, workers: int | None = None):
+    def __init__(self, store, workers: int | None = None):
         self.exe = shutil.which("dot")
         if not self.exe:
             raise GraphvizError(f"Graphviz's `dot` was not found on PATH. {INSTALL_HINT}")
         out = subprocess.run([self.exe, "-V"], capture_output=True, text=True, timeout=TIMEOUT_S)
         self.version = (out.stderr or out.stdout).strip()
-        self.cache = cache
+        self.store = store
         self.workers = workers or os.cpu_count() or 1
         self.runs = 0          # `dot` invocations in this build (0 when every figure was cached)
         self.seconds = 0.0     # time spent in them, summed over threads
@@ -45,15 +44,13 @@ class Dot:
         self._lock = threading.Lock()
 
     def _cached(self, source: str) -> dict[str, Path]:
-        digest = hashlib.sha256(f"{OUTPUT_VERSION}\0{self.version}\0{source}".encode()).hexdigest()
-        return {fmt: self.cache / f"{digest}.{fmt}" for fmt in self.FORMATS}
+        facts = [OUTPUT_VERSION, self.version, source]
+        return {fmt: self.store.entry("figures", facts, "diagram", f".{fmt}") for fmt in self.FORMATS}
 
     def start(self, name: str, source: str) -> Future:
         """A future of {"svg": bytes, "pdf": bytes}; already done when the diagram is in the cache."""
-        from gen.store import read_sealed
-
         paths = self._cached(source)
-        found = {fmt: read_sealed(p) for fmt, p in paths.items()}
+        found = {fmt: self.store.read(p) for fmt, p in paths.items()}
         if all(data is not None for data in found.values()):
             done: Future = Future()
             done.set_result(found)
@@ -98,11 +95,9 @@ class Dot:
         return best[1]
 
     def _run(self, name: str, source: str, paths: dict[str, Path]) -> dict[str, bytes]:
-        from gen.store import write_sealed
-
         data = {"svg": self._dot(name, source, "svg"), "pdf": _stable_pdf(self._print_pdf(name, source))}
         for fmt, path in paths.items():
-            write_sealed(path, data[fmt])
+            self.store.write(path, data[fmt])
         return data
 
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from pathlib import Path
 
 import jinja2
+import jinja2.bccache
 
 from gen.render.urls import file_href, page_url, relative
 from gen.render.fmt import num, shape
@@ -110,13 +112,31 @@ def file_link(ctx, path: str) -> str:
     return file_href(ctx["page"], path)
 
 
-def make_env(compiled: Path | None = None) -> jinja2.Environment:
-    """`compiled`: a folder to keep compiled templates in (Jinja checks each against its source)."""
-    if compiled is not None:
-        compiled.mkdir(parents=True, exist_ok=True)
+class Compiled(jinja2.BytecodeCache):
+    """Compiled templates as entries of the build cache (a gen.store.Store), under the template, its source and the
+    Python and Jinja versions: sealed, pruned and swept like every other entry."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def _entry(self, bucket: jinja2.bccache.Bucket) -> Path:
+        facts = [bucket.key, bucket.checksum, jinja2.__version__, sys.version]
+        return self.store.entry("templates", facts, "template", ".bin")
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self.store.read(self._entry(bucket))
+        if data is not None:
+            bucket.bytecode_from_string(data)  # Jinja checks its own magic and the source checksum again
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store.write(self._entry(bucket), bucket.bytecode_to_string())
+
+
+def make_env(store=None) -> jinja2.Environment:
+    """`store`: the build cache (gen.store.Store) to keep compiled templates in."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None,
+        bytecode_cache=Compiled(store) if store is not None else None,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 from gen.fine_tuned import FineTuned
 from gen.render import inside
@@ -54,9 +53,9 @@ def file_names(ft: FineTuned) -> dict[str, str]:
             "figure": f"figures/fine-tuned/{ft.slug}/change-by-depth.svg"}
 
 
-def files(compared: list[FineTuned], cache: Path | None = None) -> dict[str, bytes]:
-    """Each comparison's figure and CSV files."""
+def files(compared: list[FineTuned], store=None) -> dict[str, bytes]:
+    """Each comparison's figure and CSV files (figures kept in `store`, the build cache, if given)."""
     out: dict[str, bytes] = {}
     for ft in compared:
-        out.update(inside.fine_tuned_files(ft, file_names(ft), cache))
+        out.update(inside.fine_tuned_files(ft, file_names(ft), store))
     return out

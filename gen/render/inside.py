@@ -11,7 +11,6 @@ from typing import Callable
 from gen.render import plots
 from gen.render.tables import to_csv
 from gen.snapshot import Snapshot
-from gen.store import fingerprint
 
 
 def grid_name(s: Snapshot) -> str:
@@ -182,10 +181,10 @@ def plot_source(s: Snapshot, name: str) -> bytes:
     return (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _drawer(s: Snapshot, cache: Path | None):
-    """Draws a figure in every format, or reads it from `cache` when the same data and the same plotting code
-    drew it before (and each stored file still matches its SHA-256)."""
-    if cache is None:
+def _drawer(s: Snapshot, store):
+    """Draws a figure in every format, or reads it from `store` (a gen.store.Store) when the same data and the same
+    plotting code drew it before (and each stored file still matches its SHA-256)."""
+    if store is None:
         return lambda draw: draw(s)
     from gen.store import version
 
@@ -193,20 +192,17 @@ def _drawer(s: Snapshot, cache: Path | None):
              "pillow": version("pillow"),  # writes the PNGs embedded in the figures
              "code": [Path(plots.__file__).read_text(encoding="utf-8"), Path(__file__).read_text(encoding="utf-8")],
              "data": {name: s.recipes[name].result for name in DRAWN_FROM if name in s.recipes}}
-    key = fingerprint(facts)
-    return lambda draw: _sealed(cache, f"{draw.__name__}-{key}", lambda: draw(s))
+    return lambda draw: _sealed(store, draw.__name__, facts, lambda: draw(s))
 
 
-def _sealed(cache: Path, stem: str, draw) -> dict[str, bytes]:
-    """A figure in every format from `cache` (each file checked against its SHA-256), or drawn and stored there."""
-    from gen.store import read_sealed, write_sealed
-
-    paths = {fmt: cache / f"{stem}.{fmt}" for fmt in plots.FORMATS}
-    found = {fmt: read_sealed(path) for fmt, path in paths.items()}  # None when absent or damaged
+def _sealed(store, name: str, facts, draw) -> dict[str, bytes]:
+    """A figure in every format from `store`, or drawn and stored there."""
+    paths = {fmt: store.entry("plots", facts, name, f".{fmt}") for fmt in plots.FORMATS}
+    found = {fmt: store.read(path) for fmt, path in paths.items()}  # None when absent or damaged
     if any(data is None for data in found.values()):
         found = draw()
         for fmt, path in paths.items():
-            write_sealed(path, found[fmt])
+            store.write(path, found[fmt])
     return found
 
 
@@ -217,12 +213,12 @@ def _plot_files(s: Snapshot | None, source: Snapshot, plot: Plot, draw) -> dict[
     return out
 
 
-def files(s: Snapshot, cache: Path | None = None) -> dict[str, bytes]:
+def files(s: Snapshot, store=None) -> dict[str, bytes]:
     """Every figure (SVG, PDF, JSON source) and CSV file of these pages for one model; drawn figures are kept in
-    `cache` (a folder) if given."""
+    `store` (the build cache) if given."""
     tab = f"tables/{s.model.slug}"
     grid = grid_name(s)
-    draw = _drawer(s, cache)
+    draw = _drawer(s, store)
     out = {
         f"{tab}/tokens.csv": tokens_csv(s),
         f"{tab}/causal-mask.csv": causal_mask_csv(s),
@@ -241,21 +237,21 @@ def files(s: Snapshot, cache: Path | None = None) -> dict[str, bytes]:
     return out
 
 
-def activation_files(s: Snapshot, cache: Path | None = None) -> dict[str, bytes]:
+def activation_files(s: Snapshot, store=None) -> dict[str, bytes]:
     """The QuickGELU-vs-GELU figure of the concepts page, drawn from one model's `activations` recipe."""
-    return _plot_files(None, s, GELU, _drawer(s, cache))
+    return _plot_files(None, s, GELU, _drawer(s, store))
 
 
-def prewarm(snapshot_file: Path, cache: Path, activations: bool) -> None:
-    """Draw one model's figures into `cache` from its cached Snapshot: run in a second process while the
+def prewarm(store, snapshot_entry: Path, activations: bool) -> None:
+    """Draw one model's figures into `store` from its cached Snapshot: run in a second process while the
     main one captures, so that `files` later finds every SVG drawn."""
-    from gen import cache as snapshot_cache
+    from gen import cache
 
-    s = snapshot_cache.read(snapshot_file)
+    s = cache.read(store, snapshot_entry)
     if s is not None:
-        files(s, cache)
+        files(s, store)
         if activations:
-            activation_files(s, cache)
+            activation_files(s, store)
 
 
 # --- fine-tuned checkpoints (gen/render/fine_tuned.py) -------------------------------------------------------------
@@ -274,18 +270,18 @@ def fine_tuned_depth_csv(ft) -> bytes:
                   rows)
 
 
-def fine_tuned_files(ft, names: dict[str, str], cache: Path | None = None) -> dict[str, bytes]:
-    """The change-by-depth figure as SVG, PDF and the JSON it is drawn from (kept in `cache` under a key of its data
+def fine_tuned_files(ft, names: dict[str, str], store=None) -> dict[str, bytes]:
+    """The change-by-depth figure as SVG, PDF and the JSON it is drawn from (kept in `store` under a key of its data
     and the plotting code) and the CSV files of one fine-tuned comparison; `names` gives their paths ("figure": the
     SVG, "changed", "depth")."""
     def draw() -> dict[str, bytes]:
-        if cache is None:
+        if store is None:
             return plots.fine_tuned_depth(ft)
         from gen.store import version
 
         facts = {"matplotlib": version("matplotlib"), "code": Path(plots.__file__).read_text(encoding="utf-8"),
                  "data": ft.to_json()}
-        return _sealed(cache, f"fine_tuned_depth-{fingerprint(facts)}", lambda: plots.fine_tuned_depth(ft))
+        return _sealed(store, "fine_tuned_depth", facts, lambda: plots.fine_tuned_depth(ft))
     base = names["figure"].removesuffix(".svg")
     source = {"figure": "change-by-depth", "model": ft.model, "name": ft.name,
               "depth_image": [dataclasses.asdict(p) for p in ft.depth_image],

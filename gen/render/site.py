@@ -201,22 +201,22 @@ LAST = ("figures/index.md", "linking.md")  # pages about the other pages: render
 
 def site(snapshots: dict[str, Snapshot], documented: list[str], compared: list[str],
          diagrams=None, catalog=None, diffs: list[list[str]] | None = None,
-         baselines: dict | None = None, site_url: str = "", cache: Path | None = None,
+         baselines: dict | None = None, site_url: str = "", store=None,
          figures_ready=None, fine_tuned: list | None = None) -> dict[str, bytes]:
-    """`cache`, if given, is a folder that keeps drawn plots and compiled templates between builds.
+    """`store`, if given, is the build cache (gen.store.Store) that keeps drawn plots and compiled templates.
     `fine_tuned`: comparisons of fine-tuned checkpoints with their base (gen.fine_tuned.FineTuned), a page each.
     `figures_ready`, if given, is called once the pages are rendered and before the plots are drawn:
     a build whose plots are being drawn in another process waits there."""
-    return render(snapshots, documented, compared, diagrams, catalog, diffs, baselines, site_url, cache,
+    return render(snapshots, documented, compared, diagrams, catalog, diffs, baselines, site_url, store,
                   figures_ready, fine_tuned).files
 
 
 def render(snapshots: dict[str, Snapshot], documented: list[str], compared: list[str],
            diagrams=None, catalog=None, diffs: list[list[str]] | None = None,
-           baselines: dict | None = None, site_url: str = "", cache: Path | None = None,
+           baselines: dict | None = None, site_url: str = "", store=None,
            figures_ready=None, fine_tuned: list | None = None) -> Rendered:
     """Every page of the registry rendered, with its figures and tables, and the navigation made from it."""
-    env = make_env(cache / "templates" if cache is not None else None)
+    env = make_env(store)
     files: dict[str, bytes] = {}
     full = [snapshots[name] for name in documented]
     others = [snapshots[name] for name in compared if name in snapshots]
@@ -271,13 +271,12 @@ def render(snapshots: dict[str, Snapshot], documented: list[str], compared: list
     for page in registry:
         if page.path in LAST:
             emit(page)
-    files.update(fine_tuned_pages.files(fine_tuned or [], cache / "plots" if cache else None))
+    files.update(fine_tuned_pages.files(fine_tuned or [], store))
     if figures_ready is not None:
-        figures_ready()  # plots drawn by another process are in the plot cache from here on
-    plot_cache = cache / "plots" if cache is not None else None
+        figures_ready()  # plots drawn by another process are in the store from here on
     for s in full:
-        files.update(inside.files(s, plot_cache))
-    files.update(inside.activation_files(full[0], plot_cache))
+        files.update(inside.files(s, store))
+    files.update(inside.activation_files(full[0], store))
     if diagrams is not None:
         inline_drawings(files, drawings, figures)
         log.info("Graphviz: %d diagrams, %d dot runs, %.2f s", len(figures), diagrams.runs, diagrams.seconds)
