@@ -27,7 +27,9 @@ def test_sharing_changes_no_byte_of_the_snapshot(tiny_cfg, tiny_snapshot, monkey
     assert capture_tiny(tiny_cfg).to_json() == tiny_snapshot.to_json()
     assert max(reused) > 0, "no encoder pass was reused: the sharing is not exercised"
     assert max(stage_reused) > 0, "no stage pass was reused: the sharing is not exercised"
-    monkeypatch.setattr(run, "SHARES_WEIGHTS", set())
+    import copy
+
+    monkeypatch.setattr(shared.Passes, "copy", lambda self, model: copy.deepcopy(model))
     monkeypatch.setattr(shared.Passes, "installed", lambda self, model, encoders=True: contextlib.nullcontext())
     monkeypatch.setattr(shared.Passes, "recording", lambda self, model: contextlib.nullcontext())
     assert capture_tiny(tiny_cfg).to_json() == tiny_snapshot.to_json()
@@ -48,7 +50,7 @@ def test_a_light_copy_keeps_the_original_and_in_place_changes_are_caught():
             p.requires_grad = False
         twin[1] = nn.Linear(2, 5)
     assert all(p.requires_grad for p in model.parameters()) and model[1].out_features == 2
-    with pytest.raises(CaptureError, match="in place.*SHARES_WEIGHTS"):
+    with pytest.raises(CaptureError, match="in place on its copy.*own_trainable"):
         with shared.unchanged_weights(model, "a training step"):
             with torch.no_grad():
                 twin[0].weight.add_(1.0)
@@ -138,35 +140,61 @@ def _stack():
 
 
 def test_a_stage_pass_is_reused_by_copies_until_something_changes():
+    import copy
+
     import torch
 
     from gen.capture import shared
 
     torch.manual_seed(0)
-    model, x = _stack(), torch.randn(1, 2, 4, 4)
+    model, x = _stack().requires_grad_(False), torch.randn(1, 2, 4, 4)
     passes = shared.Passes(model)
     with torch.no_grad():
         expected = model(x)
         with passes.installed(model, encoders=False):
             assert torch.equal(model(x), expected) and passes.stages.reused == 0
             assert torch.equal(model(x), expected) and passes.stages.reused == 1
-        light = passes.copy(model, share_weights=True)
-        deep = passes.copy(model, share_weights=False)
+        light, deep = passes.copy(model), copy.deepcopy(model)
         with passes.installed(light, encoders=False):
             assert torch.equal(light(x), expected) and passes.stages.reused == 2
-        with passes.installed(deep, encoders=False):
-            assert torch.equal(deep(x), expected) and passes.stages.reused == 3
-            deep.layer[0].bn.train()  # a batch norm in train() writes its statistics: a real pass
-            deep(x)
+            light.layer[1].conv.weight.requires_grad_(True)
+            shared.own_trainable(light, model)  # its own storage now, and still the same values: known by value
+            assert light.layer[1].conv.weight.data_ptr() != model.layer[1].conv.weight.data_ptr()
+            assert light.layer[0].conv.weight.data_ptr() == model.layer[0].conv.weight.data_ptr()
+            assert torch.equal(light(x), model(x)) and passes.stages.reused == 3
+            light.layer[1].conv.weight.mul_(2)  # changed: the copy no longer computes what the model does
+            assert not torch.equal(light(x), expected) and passes.stages.reused == 3
+        other = passes.copy(model)
+        with passes.installed(other, encoders=False):
+            other.layer[0].bn.train()  # a batch norm in train() writes its (own) statistics: a real pass
+            other(x)
             assert passes.stages.reused == 3
-            deep.layer[0].bn.eval()
-            deep.layer[1].conv.weight.mul_(2)  # changed in place: the copy no longer stands for the model
-            assert not torch.equal(deep(x), expected) and passes.stages.reused == 3
+        assert torch.equal(model(x), expected)  # the original was never written
     with passes.installed(model, encoders=False), torch.enable_grad():
         model.layer[1].conv.weight.requires_grad_(True)  # a graph is needed for backward: a real pass
         out = model(x)
         assert out.requires_grad and passes.stages.reused == 3
-    assert "forward" not in model.layer.__dict__
+    assert "forward" not in model.layer.__dict__ and "forward" not in deep.layer.__dict__
+
+
+def test_a_training_step_on_a_light_copy_leaves_the_model_as_it_was():
+    import torch
+
+    from gen.capture import shared
+
+    model, x = _stack(), torch.randn(1, 2, 4, 4)
+    before = [t.clone() for t in (*model.parameters(), *model.buffers())]
+    twin = shared.light_copy(model)
+    with shared.unchanged_weights(model, "a training step"):
+        twin.layer[1].conv.weight.requires_grad_(True)
+        for p in (*twin.stem.parameters(), *twin.layer[0].parameters()):
+            p.requires_grad_(False)
+        shared.own_trainable(twin, model)
+        twin.train()
+        twin(x).sum().backward()  # the batch norms in train() write their (own) statistics
+        torch.optim.SGD([p for p in twin.parameters() if p.requires_grad], lr=0.1).step()
+    assert all(torch.equal(a, b) for a, b in zip(before, (*model.parameters(), *model.buffers())))
+    assert not torch.equal(twin.layer[1].conv.weight, model.layer[1].conv.weight)
 
 
 def test_a_stage_pass_is_not_reused_under_a_hook_inside_it():

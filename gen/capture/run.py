@@ -72,8 +72,10 @@ def _recorded(name: str, names: dict[str, str], ns: dict, steps: list | None) ->
     return {field: scope[variable] for field, variable in names.items()}
 
 
-def run_chain(names: list[str], namespace: dict, model_name: str, kind: str | None = None) -> list[Recipe]:
-    """Run recipes one after another in one namespace (later ones see earlier ones' changes)."""
+def run_chain(names: list[str], namespace: dict, model_name: str, kind: str | None = None,
+              between=None) -> list[Recipe]:
+    """Run recipes one after another in one namespace (later ones see earlier ones' changes); `between(namespace)`
+    runs after each."""
     ns = dict(namespace)
     recipes = []
     for name in names:
@@ -101,19 +103,18 @@ def run_chain(names: list[str], namespace: dict, model_name: str, kind: str | No
         results.check(name, model_name, result)
         recipes.append(Recipe(name=name, source=code, stdout=out.getvalue(), result=result,
                               weight_dependent=declared))
+        if between is not None:
+            between(ns)
     ns.clear()  # recipes' functions refer to their namespace: let a copied model go now, not at a later collection
     return recipes
 
 
-# Chains whose recipes only set flags or swap attributes: they run on a copy sharing the model's weights.
-SHARES_WEIGHTS = {"freeze_visual", "unfreeze_last", "replace_projection", "alignment_check"}
-
-
 def run_all(chains: list[list[str]], namespace: dict, model_name: str, mutating: set[str],
             kind: str | None = None, passes=None) -> dict[str, Recipe]:
-    """Chains that change the model run on a copy: one sharing its weights when all their recipes are in
-    SHARES_WEIGHTS, a deep copy otherwise.  The others share the original, and an encoder pass it has made
-    on an input (here, or in the pass `passes` remembers already) is not made again (gen.capture.shared.Passes)."""
+    """Chains that change the model run on a light copy (gen.capture.shared.light_copy): frozen weights stay the
+    model's own, what a recipe makes trainable gets storage of its own before the next recipe runs, and a chain
+    that changed a shared weight in place fails.  The others share the original, and a pass it has made on an
+    input (here, or in the pass `passes` remembers already) is not made again (gen.capture.shared.Passes)."""
     from gen.capture import shared
 
     model = namespace["model"]
@@ -124,14 +125,13 @@ def run_all(chains: list[list[str]], namespace: dict, model_name: str, mutating:
         if not mutating & set(chain):
             with passes.installed(model):
                 recipes = run_chain(chain, ns, model_name, kind)
-        elif set(chain) <= SHARES_WEIGHTS:
-            ns["model"] = passes.copy(model, share_weights=True)
-            with shared.unchanged_weights(model, f"recipe chain {chain}"), passes.installed(ns["model"], encoders=False):
-                recipes = run_chain(chain, ns, model_name, kind)
         else:
-            ns["model"] = passes.copy(model, share_weights=False)
-            with passes.installed(ns["model"], encoders=False):
-                recipes = run_chain(chain, ns, model_name, kind)
+            ns["model"] = passes.copy(model)
+
+            def own(done: dict) -> None:  # what the recipe made trainable gets its own storage before the next runs
+                shared.own_trainable(done["model"], model)
+            with shared.unchanged_weights(model, f"recipe chain {chain}"), passes.installed(ns["model"], encoders=False):
+                recipes = run_chain(chain, ns, model_name, kind, between=own)
         for recipe in recipes:
             results[recipe.name] = recipe
     return results

@@ -15,17 +15,30 @@ from gen.errors import CaptureError
 ENCODERS = ("encode_image", "encode_text")
 
 
-def light_copy(model: nn.Module, memo: dict[int, object] | None = None) -> nn.Module:
-    """A copy of `model` whose parameters and buffers share storage with the original's.
+def light_copy(model: nn.Module) -> nn.Module:
+    """A copy of `model` whose parameters share storage with the original's; its buffers (batch norms' running
+    statistics: small) are its own, since a forward pass in train() writes them.
 
-    On the copy a recipe may set requires_grad, swap a parameter or a submodule for a new one: the original
-    does not see it.  Changing a value in place would reach the original; `unchanged_weights` catches that."""
-    memo = {} if memo is None else memo
+    On the copy a recipe may set requires_grad, swap a parameter or a submodule for a new one, or train what it
+    made trainable (`own_trainable` gives those parameters their own storage between recipes): the original does
+    not see it.  Changing a shared value in place would reach the original; `unchanged_weights` catches that."""
+    memo: dict[int, object] = {}
     for param in model.parameters():
         memo[id(param)] = nn.Parameter(param.detach(), requires_grad=param.requires_grad)  # same storage
     for buffer in model.buffers():
-        memo[id(buffer)] = buffer
+        memo[id(buffer)] = buffer.clone()
     return copy.deepcopy(model, memo)
+
+
+def own_trainable(copied: nn.Module, original: nn.Module) -> None:
+    """Give every parameter of `copied` that requires grad and still shares the original's storage its own copy of
+    the values, so that an optimiser step on it leaves the original as it was."""
+    shared_storage = {t.data_ptr() for t in original.parameters()}
+    for module in copied.modules():
+        for name, param in list(module._parameters.items()):
+            if param is not None and param.requires_grad and param.data_ptr() in shared_storage:
+                # a new Parameter: setting .data would keep the version counter it shares with the original's
+                setattr(module, name, nn.Parameter(param.detach().clone()))
 
 
 @contextlib.contextmanager
@@ -35,8 +48,9 @@ def unchanged_weights(model: nn.Module, what: str) -> Iterator[None]:
     versions = [t._version for t in tensors]  # a detached view shares its base's version counter
     yield
     if [t._version for t in tensors] != versions:
-        raise CaptureError(f"{what} changed a weight of the model in place, so it cannot share the model's weights; "
-                           f"remove its recipes from gen/capture/run.py SHARES_WEIGHTS so that they get a deep copy.")
+        raise CaptureError(f"{what} changed a weight of the model in place on its copy, whose frozen weights are the "
+                           f"model's own; make the weight trainable (requires_grad) in an earlier recipe of the chain, "
+                           f"so that it gets storage of its own (gen/capture/shared.py own_trainable).")
 
 
 def _state(model: nn.Module) -> tuple:
@@ -62,7 +76,7 @@ class Passes:
     """Remembers what `model.encode_image` / `model.encode_text` returned for an input under torch.no_grad(), and
     returns it again (a copy) when called with the same input while the model is as it was when the memory was
     installed (same modules, modes and weights, no hook attached).  Below them, what each stage of blocks
-    returned is remembered too (gen.capture.stages), also for copies of the model made by `copy`.
+    returned is remembered too (gen.capture.stages), also for light copies of the model.
 
     A CPU pass is deterministic, so the value is the one a second pass would compute, without computing it."""
 
@@ -83,12 +97,10 @@ class Passes:
         finally:
             self.read_only_hooks = self.stages.read_only_hooks = False
 
-    def copy(self, model: nn.Module, share_weights: bool) -> nn.Module:
-        """A copy of `model` (sharing its weights, or a deep one) whose stages' passes are known as the model's."""
-        copied: dict[int, object] = {}
-        twin = light_copy(model, copied) if share_weights else copy.deepcopy(model, copied)
-        self.stages.adopt(copied)
-        return twin
+    def copy(self, model: nn.Module) -> nn.Module:
+        """A light copy of `model` (shared weights); its stages' passes are known as the model's wherever the
+        storage is still shared."""
+        return light_copy(model)
 
     @contextlib.contextmanager
     def installed(self, model: nn.Module, encoders: bool = True) -> Iterator[None]:

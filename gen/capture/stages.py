@@ -47,35 +47,29 @@ def _hooked_inside(stage: nn.Module) -> bool:
     return any(m._forward_hooks or m._forward_pre_hooks for m in stage.modules() if m is not stage)
 
 
+SMALL = 1 << 16  # a tensor of at most this many values (a batch norm's statistics, a causal mask) is known by value
+
+
 class StagePasses:
-    """Tensors are known by the original model's tensor they stand for: itself, or its copy in a light or deep
-    copy made through `copy_of`, as long as neither has been changed in place since.  The original's tensors are
-    held here, so no other tensor can take their identity while the memory lives."""
+    """A small tensor (a bias, a gain, a batch norm's statistics, a causal mask) is known by its value; a larger
+    one by the original model's tensor whose storage it shares (itself, or its view in a light copy).  The original's tensors are held here, so no other tensor
+    can take their storage while the memory lives, and their version counters tell an in-place change."""
 
     def __init__(self, model: nn.Module) -> None:
-        self.origin = WeakIdKeyDictionary()  # tensor -> (original, its version then, the original's version then)
         self.pinned = tensors(model)
-        for t in self.pinned:
-            self.origin[t] = (t, None, None)
+        self.by_storage = {t.data_ptr(): t for t in self.pinned}
         self.saved: dict[tuple, torch.Tensor] = {}
         self.reused = 0
         self.read_only_hooks = False
 
-    def adopt(self, copied: dict[int, object]) -> None:
-        """Know the tensors of a copy by the original's: `copied` is the memo copy.deepcopy filled."""
-        for t in self.pinned:
-            twin = copied.get(id(t))
-            if isinstance(twin, torch.Tensor) and twin is not t:
-                self.origin[twin] = (t, twin._version, t._version)
-
     def _identity(self, t: torch.Tensor):
-        entry = self.origin.get(t)
-        if entry is None:
-            return None
-        original, own_version, original_version = entry
-        if own_version is not None and (t._version != own_version or original._version != original_version):
-            return None  # one of them changed in place since the copy
-        return id(original), original._version
+        if t.numel() <= SMALL:
+            return digest(t)
+        original = self.by_storage.get(t.data_ptr())
+        if (original is not None and original.shape == t.shape and original.stride() == t.stride()
+                and original.dtype == t.dtype):
+            return id(original), original._version
+        return None
 
     def key(self, stage: nn.Module, x) -> tuple | None:
         """What the stage's output depends on, or None when it must be computed and not remembered."""

@@ -16,7 +16,8 @@ optimizer = torch.optim.AdamW([
 print(f"group 0: {len(decay)} tensors with weight decay {weight_decay}; group 1: {len(no_decay)} without")
 print("without weight decay, for example:", no_decay[:4], "..." if len(no_decay) > 4 else "")
 
-before = {name: param.detach().clone() for name, param in model.named_parameters()}
+before = {name: param.detach().clone() for name, param in trainable}  # the tensors the optimiser holds
+versions = {name: param._version for name, param in model.named_parameters()}  # torch counts in-place writes
 logit_scale_before = model.logit_scale.item()
 optimizer.step()
 optimizer.zero_grad()
@@ -30,8 +31,11 @@ print(f"logit_scale: {logit_scale_before:.6f} -> {logit_scale_after:.6f} -> clam
 
 changes = []
 for name, param in model.named_parameters():
-    delta, size = (param.detach() - before[name]).norm().item(), before[name].norm().item()
     group = "decay" if name in decay else "no decay" if name in no_decay else "frozen"
+    if name not in before:  # frozen: not in the optimiser; any write to it in place would show in its version
+        changes.append({"name": name, "group": group, "changed": param._version != versions[name], "relative": None})
+        continue
+    delta, size = (param.detach() - before[name]).norm().item(), before[name].norm().item()
     changes.append({"name": name, "group": group, "changed": not torch.equal(param.detach(), before[name]),
                     "relative": delta / size if size else None})  # none for a tensor that was all zeros
 print(sum(c["changed"] for c in changes), "tensors changed,", sum(not c["changed"] for c in changes), "did not")
