@@ -5,7 +5,7 @@ resolution = model.visual.input_resolution
 grid = resolution // 32  # the stem and the stages downsample by 32 in all
 new_grid = -(-grid * 10 // 7)  # about 1.4 times the side, rounded up
 new_resolution = new_grid * 32
-pos = model.visual.attnpool.positional_embedding  # attnpool.positional_embedding: the native grid + the mean
+pos = model.visual.attnpool.positional_embedding  # attnpool.positional_embedding: the mean's row, then the native grid
 with torch.no_grad():
     x = clip.clip._transform(new_resolution)(image).unsqueeze(0)  # the image at the larger size
     v = model.visual
