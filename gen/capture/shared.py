@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import hashlib
 from collections.abc import Iterator
 
 import torch
@@ -68,10 +67,6 @@ def _hooked(model: nn.Module) -> bool:
     return any(m._forward_hooks or m._forward_pre_hooks for m in model.modules())
 
 
-def _digest(x: torch.Tensor) -> tuple:
-    return (tuple(x.shape), str(x.dtype), hashlib.sha256(x.detach().contiguous().cpu().numpy().tobytes()).hexdigest())
-
-
 class Passes:
     """Remembers what `model.encode_image` / `model.encode_text` returned for an input under torch.no_grad(), and
     returns it again (a copy) when called with the same input while the model is as it was when the memory was
@@ -124,12 +119,12 @@ class Passes:
             if (args or kwargs or torch.is_grad_enabled() or not isinstance(x, torch.Tensor)
                     or (hooked and not self.read_only_hooks) or _state(model) != pristine):
                 return compute(x, *args, **kwargs)
-            key = (name, pristine, _digest(x))
+            key = (name, pristine, stages.digest(x))
             if key in self.saved and not hooked:
                 self.reused += 1
                 return self.saved[key].clone()
             out = compute(x)
-            if isinstance(out, torch.Tensor) and _state(model) == pristine and _digest(x) == key[2]:
+            if isinstance(out, torch.Tensor) and _state(model) == pristine and stages.digest(x) == key[2]:
                 self.saved[key] = out.clone()
             return out
         return encode
