@@ -72,7 +72,7 @@ class Config:
     baseline: Path | None = None                 # earlier Snapshot file, or a folder of them, for "What changed"
     site_url: str = ""                           # mkdocs.yml site_url, for citations
     seed: int = 0                                # random-mode initialisation seed
-    unfreeze_last: int = 2                       # fine-tuning recipe: image blocks to unfreeze
+    unfreeze_last: int = 2                       # fine-tuning recipes: last blocks to unfreeze (training: in either tower)
     replacement_width: int = 256                 # fine-tuning recipe: new projection width
     jobs: int = os.cpu_count() or 1              # processes a build may use; 1 keeps all work in one
     fine_tuned: tuple[FineTunedPair, ...] = ()   # fine-tuned checkpoints compared with their base
@@ -141,17 +141,18 @@ def _whole(value: Any, key: str, low: int, high: int | None, fix: str) -> int:
     raise ConfigError(f"extra.clip_docs.{key} is {value!r}; give a whole number {bound}{fix}.")
 
 
-def _image_blocks(name: str) -> tuple[int, str]:
-    """How many image blocks unfreeze_last can unfreeze in `name`, and where (the recipes' own bound)."""
+def _tower_blocks(name: str) -> tuple[int, str]:
+    """How many blocks unfreeze_last can unfreeze in `name`, and where: the smaller of the image stage and the text
+    transformer (the training step unfreezes the last blocks of both; the recipes' own bound)."""
     arch = archs.KNOWN[name]
-    if arch.kind == "vit":
-        return arch.vision_layers, "visual.transformer.resblocks"
-    return arch.vision_layers[-1], "visual.layer4"  # ResNets unfreeze bottleneck blocks of the last stage
+    image = ((arch.vision_layers, "visual.transformer.resblocks") if arch.kind == "vit"
+             else (arch.vision_layers[-1], "visual.layer4"))  # ResNets unfreeze bottleneck blocks of the last stage
+    return min(image, (arch.transformer_layers, "transformer.resblocks"))
 
 
 def _check_unfreeze(value: Any, models: tuple[str, ...]) -> int:
-    """unfreeze_last must leave at least one, and at most all, blocks of every documented model's image tower."""
-    limit, stage, name = min((*_image_blocks(m), m) for m in models)
+    """unfreeze_last must leave at least one, and at most all, blocks of either tower of every documented model."""
+    limit, stage, name = min((*_tower_blocks(m), m) for m in models)
     return _whole(value, "unfreeze_last", 1, limit,
                   f" ({name} has {limit} blocks in {stage}, the fewest of the documented models)")
 

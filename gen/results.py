@@ -232,6 +232,9 @@ class TrainingSetup(TypedDict):
     first: int                      # first unfrozen block of `stage`
     blocks: int
     stage: str                      # "visual.transformer.resblocks" | "visual.layer4"
+    text_first: int                 # first unfrozen block of `text_stage`
+    text_blocks: int
+    text_stage: str                 # "transformer.resblocks"
     replaced: list                  # the image projection and text_projection, replaced
     width: int                      # their new output width
 

@@ -59,7 +59,9 @@ def tiny_extra(cache: Path, **more) -> dict:
         more = {"samples": samples, **more}
     if "prompts" not in more:
         more = {"distractors": TINY_PROMPTS[len(TINY_SAMPLES):], **more}
-    return {"models": ["ViT-B/32"], "compare": [], "weights": "random", "cache": str(cache), **more}
+    # unfreeze_last=1: of the tiny towers' two blocks one trains and one stays frozen in the training step
+    return {"models": ["ViT-B/32"], "compare": [], "weights": "random", "cache": str(cache), "unfreeze_last": 1,
+            **more}
 
 
 def capture_tiny(cfg) -> Snapshot:

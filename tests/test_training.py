@@ -26,13 +26,32 @@ def test_the_batch_has_several_pairs(snap):
 def test_frozen_tensors_have_no_gradient_and_do_not_change(snap):
     r = results(snap)
     frozen = set(r["setup"]["frozen"])
-    assert frozen and all(name.startswith("visual.") for name in frozen)
+    assert frozen and not frozen & set(r["setup"]["trainable"])
     grads = {t["name"]: t for t in r["gradients"]["tensors"]}
     changes = {c["name"]: c for c in r["optimizer"]["changes"]}
     assert set(grads) == set(changes) == frozen | set(r["setup"]["trainable"])
     for name in frozen:
         assert grads[name]["requires_grad"] is False and grads[name]["grad_norm"] is None, name
         assert changes[name]["group"] == "frozen" and not changes[name]["changed"] and changes[name]["relative"] in (0, None)  # None: a tensor of zeros
+
+
+def test_exactly_the_last_blocks_of_either_tower_the_new_projections_and_the_scale_train(snap):
+    su = snap.recipe("training_setup").result
+    names = [p.name for p in snap.parameters]  # the model's own parameters, before any replacement
+
+    def in_last_blocks(name, stage, first):
+        return name.startswith(stage + ".") and int(name[len(stage) + 1:].split(".")[0]) >= first
+
+    replaced = {name for name in names for new in su["replaced"] if name == new or name.startswith(new + ".")}
+    expected = {name for name in names if in_last_blocks(name, su["stage"], su["first"])
+                or in_last_blocks(name, su["text_stage"], su["text_first"])} | {"logit_scale"}
+    trainable = set(su["trainable"])
+    assert trainable - {t for t in trainable for new in su["replaced"] if t == new or t.startswith(new + ".")} \
+        == expected - replaced
+    assert su["first"] == su["blocks"] - snap.inputs.unfreeze_last
+    assert su["text_first"] == su["text_blocks"] - snap.inputs.unfreeze_last
+    assert su["text_blocks"] == snap.model.arch.transformer_layers
+    assert "token_embedding.weight" in su["frozen"] and "positional_embedding" in su["frozen"]
 
 
 def test_unfrozen_tensors_get_a_gradient_and_change(snap):

@@ -1,12 +1,15 @@
-#: The fine-tuning setup on a copy of the model: image tower frozen but the last `unfreeze_last` bottlenecks
-#: of layer4, both projections replaced with `replacement_width` outputs (the loss needs the towers to meet).
-#: records: trainable, frozen, first, blocks, stage, replaced, width=replacement_width
-for param in model.visual.parameters():
-    param.requires_grad = False
+#: The fine-tuning setup on a copy of the model: everything frozen but the last `unfreeze_last` bottlenecks of
+#: layer4, the last `unfreeze_last` text blocks and logit_scale; both projections replaced with
+#: `replacement_width` outputs (the loss needs the towers to meet).
+#: records: trainable, frozen, first, blocks, stage, text_first, text_blocks, text_stage, replaced, width=replacement_width
+model.requires_grad_(False)
 blocks = len(model.visual.layer4)
 first = blocks - unfreeze_last
-for name, param in model.visual.layer4[first:].named_parameters():
-    param.requires_grad = True
+model.visual.layer4[first:].requires_grad_(True)
+text_blocks = len(model.transformer.resblocks)
+text_first = text_blocks - unfreeze_last
+model.transformer.resblocks[text_first:].requires_grad_(True)
+model.logit_scale.requires_grad_(True)
 
 torch.manual_seed(0)
 old = model.visual.attnpool.c_proj
@@ -16,7 +19,9 @@ model.text_projection = nn.Parameter(torch.randn(text_width, replacement_width) 
 
 trainable = [name for name, param in model.named_parameters() if param.requires_grad]
 frozen = [name for name, param in model.named_parameters() if not param.requires_grad]
-print(f"layer4 blocks {first}..{blocks - 1} of {blocks} train; visual.attnpool.c_proj -> {replacement_width}, "
+print(f"layer4 blocks {first}..{blocks - 1} of {blocks} and text blocks {text_first}..{text_blocks - 1} of "
+      f"{text_blocks} train, and logit_scale; visual.attnpool.c_proj -> {replacement_width}, "
       f"text_projection {tuple(model.text_projection.shape)} replaced")
 print(f"{len(trainable)} parameter tensors train, {len(frozen)} are frozen")
-stage, replaced = "visual.layer4", ["visual.attnpool.c_proj", "text_projection"]
+stage, text_stage = "visual.layer4", "transformer.resblocks"
+replaced = ["visual.attnpool.c_proj", "text_projection"]
