@@ -30,9 +30,9 @@ FULL_CHAINS = [
     ["tokenizer"], ["causal_mask"], ["preprocessing"], ["image_grid"], ["attention_image"], ["attention_text"],
     ["depth_image"], ["depth_text"], ["residual_stream"],
     ["freeze_visual"], ["unfreeze_last"], ["projection_mistake"], ["replace_projection", "alignment_check"],
-    # one training step in the fine-tuning setup, and what else changes when training starts
-    ["training_setup", "training_step", "training_gradients", "training_optimizer"], ["training_batchnorm"],
-    ["training_precision"], ["training_resolution"],
+    # what changes when training starts, and one training step in the fine-tuning setup: last, on the model itself
+    ["training_batchnorm"], ["training_precision"], ["training_resolution"],
+    ["training_setup", "training_step", "training_gradients", "training_optimizer"],
 ]
 STRUCTURE_CHAINS = [["print_model"], ["print_visual"], ["parameter_count"], ["forward_image"]]
 MUTATING = {"freeze_visual", "unfreeze_last", "replace_projection", "training_setup", "training_batchnorm",
@@ -137,18 +137,19 @@ def take_snapshot(plan: WeightsPlan, cfg: Config, scope: str = "full", arch: arc
         chains = [[r for r in chain if r not in NEED_ALIGNED] for chain in chains]
         chains = [chain for chain in chains if chain]
     log.info("  %s: running %d recipes", plan.model, sum(len(c) for c in chains))
-    torch.manual_seed(cfg.seed)
-    recipes = run.run_all(chains, namespace, plan.model, MUTATING, arch.kind, passes)
-    ordered = {name: recipes[name] for chain in chains for name in chain}
-
     classes = {type(m) for m in model.modules() if type(m).__module__.startswith("clip")}
     sources = {cls.__name__: inspect.getsource(cls) for cls in sorted(classes, key=lambda c: c.__name__)}
+    dtype = str(next(model.parameters()).dtype)
+    torch.manual_seed(cfg.seed)
+    # nothing uses the model after the recipes: the last chain may change it itself instead of a copy
+    recipes = run.run_all(chains, namespace, plan.model, MUTATING, arch.kind, passes, last_takes_model=True)
+    ordered = {name: recipes[name] for chain in chains for name in chain}
 
     snapshot = Snapshot(
         schema=SCHEMA,
         scope=scope,
         model=ModelInfo(name=plan.model, slug=archs.slug(plan.model), kind=arch.kind, arch=arch,
-                        dtype=str(next(model.parameters()).dtype)),
+                        dtype=dtype),
         weights=WeightsInfo(
             mode=plan.mode,
             source=plan.file_name if plan.checkpoint else f"torch.manual_seed({plan.seed}); clip.model.CLIP(**config)",

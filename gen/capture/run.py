@@ -21,6 +21,7 @@ def recipe_file(name: str, kind: str | None = None) -> Path:
     return special if kind and special.is_file() else RECIPES / f"{name}.py"
 
 
+WRITES_WEIGHTS = "#: writes weights in place"  # header line of a recipe that changes parameter values (an optimiser step)
 WEIGHT_DEPENDENT = "#: weight-dependent:"  # header line naming the result fields (and stdout) that come from weights
 
 
@@ -73,9 +74,9 @@ def _recorded(name: str, names: dict[str, str], ns: dict, steps: list | None) ->
 
 
 def run_chain(names: list[str], namespace: dict, model_name: str, kind: str | None = None,
-              between=None) -> list[Recipe]:
-    """Run recipes one after another in one namespace (later ones see earlier ones' changes); `between(namespace)`
-    runs after each."""
+              before_writing=None) -> list[Recipe]:
+    """Run recipes one after another in one namespace (later ones see earlier ones' changes);
+    `before_writing(namespace)` runs before each recipe whose header says it writes weights in place."""
     ns = dict(namespace)
     recipes = []
     for name in names:
@@ -83,6 +84,8 @@ def run_chain(names: list[str], namespace: dict, model_name: str, kind: str | No
         code = source(name, kind)
         path = recipe_file(name, kind)
         text = path.read_text()
+        if before_writing is not None and WRITES_WEIGHTS in text.splitlines():
+            before_writing(ns)
         recorded = trace.header_names(text)
         steps: list | None = [] if trace.traces_steps(text) else None
         try:
@@ -103,35 +106,38 @@ def run_chain(names: list[str], namespace: dict, model_name: str, kind: str | No
         results.check(name, model_name, result)
         recipes.append(Recipe(name=name, source=code, stdout=out.getvalue(), result=result,
                               weight_dependent=declared))
-        if between is not None:
-            between(ns)
     ns.clear()  # recipes' functions refer to their namespace: let a copied model go now, not at a later collection
     return recipes
 
 
 def run_all(chains: list[list[str]], namespace: dict, model_name: str, mutating: set[str],
-            kind: str | None = None, passes=None) -> dict[str, Recipe]:
+            kind: str | None = None, passes=None, last_takes_model: bool = False) -> dict[str, Recipe]:
     """Chains that change the model run on a light copy (gen.capture.shared.light_copy): frozen weights stay the
-    model's own, what a recipe makes trainable gets storage of its own before the next recipe runs, and a chain
-    that changed a shared weight in place fails.  The others share the original, and a pass it has made on an
-    input (here, or in the pass `passes` remembers already) is not made again (gen.capture.shared.Passes)."""
+    model's own, what is trainable gets storage of its own (with its gradient) before a recipe that writes weights
+    in place runs, and a chain that changed a shared weight in place fails.  The others share the original, and a
+    pass it has made on an input (here, or in the pass `passes` remembers already) is not made again
+    (gen.capture.shared.Passes).  With `last_takes_model` (the caller uses the model no more afterwards), a last
+    chain that changes the model runs on the model itself: nothing is copied for it."""
     from gen.capture import shared
 
     model = namespace["model"]
     passes = passes or shared.Passes(model)
     results: dict[str, Recipe] = {}
-    for chain in chains:
+    for index, chain in enumerate(chains):
         ns = dict(namespace)
         if not mutating & set(chain):
             with passes.installed(model):
                 recipes = run_chain(chain, ns, model_name, kind)
+        elif last_takes_model and index == len(chains) - 1:
+            with passes.installed(model, encoders=False):
+                recipes = run_chain(chain, ns, model_name, kind)
         else:
             ns["model"] = passes.copy(model)
 
-            def own(done: dict) -> None:  # what the recipe made trainable gets its own storage before the next runs
+            def own(done: dict) -> None:  # what is trainable gets its own storage before a recipe writes it
                 shared.own_trainable(done["model"], model)
             with shared.unchanged_weights(model, f"recipe chain {chain}"), passes.installed(ns["model"], encoders=False):
-                recipes = run_chain(chain, ns, model_name, kind, between=own)
+                recipes = run_chain(chain, ns, model_name, kind, before_writing=own)
         for recipe in recipes:
             results[recipe.name] = recipe
     return results

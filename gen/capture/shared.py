@@ -19,8 +19,8 @@ def light_copy(model: nn.Module) -> nn.Module:
     statistics: small) are its own, since a forward pass in train() writes them.
 
     On the copy a recipe may set requires_grad, swap a parameter or a submodule for a new one, or train what it
-    made trainable (`own_trainable` gives those parameters their own storage between recipes): the original does
-    not see it.  Changing a shared value in place would reach the original; `unchanged_weights` catches that."""
+    made trainable (`own_trainable` gives those parameters their own storage before a recipe that writes weights
+    in place): the original does not see it.  Changing a shared value in place would reach the original; `unchanged_weights` catches that."""
     memo: dict[int, object] = {}
     for param in model.parameters():
         memo[id(param)] = nn.Parameter(param.detach(), requires_grad=param.requires_grad)  # same storage
@@ -31,13 +31,15 @@ def light_copy(model: nn.Module) -> nn.Module:
 
 def own_trainable(copied: nn.Module, original: nn.Module) -> None:
     """Give every parameter of `copied` that requires grad and still shares the original's storage its own copy of
-    the values, so that an optimiser step on it leaves the original as it was."""
+    the values (and the gradient it holds), so that an optimiser step on it leaves the original as it was."""
     shared_storage = {t.data_ptr() for t in original.parameters()}
     for module in copied.modules():
         for name, param in list(module._parameters.items()):
             if param is not None and param.requires_grad and param.data_ptr() in shared_storage:
                 # a new Parameter: setting .data would keep the version counter it shares with the original's
-                setattr(module, name, nn.Parameter(param.detach().clone()))
+                owned = nn.Parameter(param.detach().clone())
+                owned.grad = param.grad
+                setattr(module, name, owned)
 
 
 @contextlib.contextmanager
@@ -47,9 +49,10 @@ def unchanged_weights(model: nn.Module, what: str) -> Iterator[None]:
     versions = [t._version for t in tensors]  # a detached view shares its base's version counter
     yield
     if [t._version for t in tensors] != versions:
-        raise CaptureError(f"{what} changed a weight of the model in place on its copy, whose frozen weights are the "
-                           f"model's own; make the weight trainable (requires_grad) in an earlier recipe of the chain, "
-                           f"so that it gets storage of its own (gen/capture/shared.py own_trainable).")
+        raise CaptureError(f"{what} changed a weight of the model in place on its copy, whose weights are the "
+                           f"model's own; make the weight trainable (requires_grad) in an earlier recipe of the chain "
+                           f"and give the recipe that writes it a '#: writes weights in place' header line, so that "
+                           f"the weight gets storage of its own first (gen/capture/shared.py own_trainable).")
 
 
 def _state(model: nn.Module) -> tuple:

@@ -1,4 +1,5 @@
 #: One AdamW step: weight decay on weight matrices only; gains, biases and logit_scale left out.
+#: writes weights in place
 #: weight-dependent: changes, logit_scale_before, logit_scale_after, logit_scale_clamped, stdout
 #: records: decay, no_decay, changes, logit_scale_before, logit_scale_after, logit_scale_clamped, cap, forward_clamps, lr, weight_decay
 import inspect
