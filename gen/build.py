@@ -57,8 +57,11 @@ def snapshot(cfg: Config, store: Store, plan: weights.WeightsPlan, scope: str, p
     if snap is None:
         from gen.capture import take_snapshot  # the only place torch gets imported
 
+        from gen.capture import memory
+
         snap = take_snapshot(plan, cfg, scope)
         gc.collect()  # the model and its copies go before the next model is built
+        memory.release()  # and the heap they leave behind goes back to the system
         cache.write(store, path, snap)
     else:
         log.debug("Snapshot of %s from cache %s", plan.model, path)

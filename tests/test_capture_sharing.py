@@ -17,8 +17,8 @@ def test_sharing_changes_no_byte_of_the_snapshot(tiny_cfg, tiny_snapshot, monkey
     real = shared.Passes.installed
 
     @contextlib.contextmanager
-    def counting(self, model, encoders=True):
-        with real(self, model, encoders):
+    def counting(self, model, encoders=True, remember=True):
+        with real(self, model, encoders, remember):
             yield
         reused.append(self.reused)
         stage_reused.append(self.stages.reused)
@@ -30,7 +30,8 @@ def test_sharing_changes_no_byte_of_the_snapshot(tiny_cfg, tiny_snapshot, monkey
     import copy
 
     monkeypatch.setattr(shared.Passes, "copy", lambda self, model: copy.deepcopy(model))
-    monkeypatch.setattr(shared.Passes, "installed", lambda self, model, encoders=True: contextlib.nullcontext())
+    monkeypatch.setattr(shared.Passes, "installed", lambda self, model, encoders=True, remember=True:
+                        contextlib.nullcontext())
     monkeypatch.setattr(shared.Passes, "recording", lambda self, model: contextlib.nullcontext())
     assert capture_tiny(tiny_cfg).to_json() == tiny_snapshot.to_json()
 
@@ -212,3 +213,49 @@ def test_a_stage_pass_is_not_reused_under_a_hook_inside_it():
         assert seen and passes.stages.reused == 0  # the hook saw a real pass
         model(x)
         assert passes.stages.reused == 1
+
+
+def test_a_copy_is_answered_from_the_memory_but_adds_nothing_to_it():
+    import torch
+
+    from gen.capture import shared
+
+    model, x, other = _stack().requires_grad_(False), torch.randn(1, 2, 4, 4), torch.randn(1, 2, 4, 4)
+    passes = shared.Passes(model)
+    with torch.no_grad():
+        with passes.installed(model, encoders=False):
+            expected = model(x)  # remembered
+        light = passes.copy(model)
+        with passes.installed(light, encoders=False, remember=False):
+            assert torch.equal(light(x), expected) and passes.stages.reused == 1  # answered
+            kept = len(passes.stages.saved)
+            light(other)
+            light(other)
+            assert len(passes.stages.saved) == kept and passes.stages.reused == 1  # computed twice, kept never
+
+
+def test_only_the_last_chain_that_changes_the_model_may_take_the_model_itself(monkeypatch):
+    from gen.capture import run
+
+    given = []
+    monkeypatch.setattr(run, "run_chain", lambda chain, ns, *args, **kwargs: given.append(ns["model"]) or [])
+    model = _stack()
+    type(model).encode_image = type(model).encode_text = type(model).forward  # the encoders' memory wraps these
+    chains, mutating = [["changes"], ["reads"], ["changes too"]], {"changes", "changes too"}
+    run.run_all(chains, {"model": model}, "stack", mutating)
+    assert given[0] is not model and given[1] is model and given[2] is not model
+    given.clear()
+    run.run_all(chains, {"model": model}, "stack", mutating, last_takes_model=True)
+    assert given[0] is not model and given[1] is model and given[2] is model
+    given.clear()
+    run.run_all([["changes"], ["reads"]], {"model": model}, "stack", mutating, last_takes_model=True)
+    assert given[0] is not model, "a chain that changes the model and is not the last runs on a copy"
+
+
+@pytest.mark.skipif(__import__("platform").libc_ver()[0] != "glibc", reason="malloc_trim is glibc's; elsewhere "
+                    "gen.capture.memory.release does nothing by design")
+def test_freed_memory_can_go_back_to_the_system_on_glibc():
+    from gen.capture import memory
+
+    assert memory._trim() is not None, "glibc's malloc_trim was not found: captures keep their freed heap"
+    memory.release()

@@ -129,14 +129,17 @@ def run_all(chains: list[list[str]], namespace: dict, model_name: str, mutating:
             with passes.installed(model):
                 recipes = run_chain(chain, ns, model_name, kind)
         elif last_takes_model and index == len(chains) - 1:
-            with passes.installed(model, encoders=False):
+            with passes.installed(model, encoders=False, remember=False):
                 recipes = run_chain(chain, ns, model_name, kind)
         else:
             ns["model"] = passes.copy(model)
 
             def own(done: dict) -> None:  # what is trainable gets its own storage before a recipe writes it
                 shared.own_trainable(done["model"], model)
-            with shared.unchanged_weights(model, f"recipe chain {chain}"), passes.installed(ns["model"], encoders=False):
+            # a copy's passes are answered from what the model's passes left, and add nothing: its inputs (a larger
+            # image, a model in train()) are not given again
+            with shared.unchanged_weights(model, f"recipe chain {chain}"), \
+                    passes.installed(ns["model"], encoders=False, remember=False):
                 recipes = run_chain(chain, ns, model_name, kind, before_writing=own)
         for recipe in recipes:
             results[recipe.name] = recipe

@@ -101,16 +101,18 @@ class Passes:
         return light_copy(model)
 
     @contextlib.contextmanager
-    def installed(self, model: nn.Module, encoders: bool = True) -> Iterator[None]:
+    def installed(self, model: nn.Module, encoders: bool = True, remember: bool = True) -> Iterator[None]:
         """model.encode_image and model.encode_text (also as CLIP.forward calls them) go through the memory, and so
         do the model's stages.  Install the encoders' memory only on the one model that outlives the recipes (a
-        copy's modules, once freed, could give their addresses to others); make no copy of the model meanwhile."""
+        copy's modules, once freed, could give their addresses to others); make no copy of the model meanwhile.
+        With `remember=False` the stages' memory answers but keeps nothing new (for a chain whose inputs no later
+        chain gives again)."""
         pristine = _state(model)
         names = ENCODERS if encoders else ()
         for name in names:
             object.__setattr__(model, name, self._wrap(model, name, getattr(model, name), pristine))
         try:
-            with self.stages.installed(model):
+            with self.stages.installed(model, remember=remember):
                 yield
         finally:
             for name in names:

@@ -89,18 +89,19 @@ class StagePasses:
         return type(stage).__name__, len(modules), tuple(ids), modes, digest(x)
 
     @contextlib.contextmanager
-    def installed(self, model: nn.Module) -> Iterator[None]:
-        """Every stage of `model` goes through the memory; copying the model meanwhile would copy the wrappers."""
+    def installed(self, model: nn.Module, remember: bool = True) -> Iterator[None]:
+        """Every stage of `model` goes through the memory; copying the model meanwhile would copy the wrappers.
+        With `remember=False` the memory answers but keeps nothing new (a copy's inputs are seldom seen again)."""
         stages = [m for m in model.modules() if is_stage(m)]
         for stage in stages:
-            object.__setattr__(stage, "forward", self._wrap(stage, stage.forward))
+            object.__setattr__(stage, "forward", self._wrap(stage, stage.forward, remember))
         try:
             yield
         finally:
             for stage in stages:
                 stage.__dict__.pop("forward", None)
 
-    def _wrap(self, stage: nn.Module, compute):
+    def _wrap(self, stage: nn.Module, compute, remember: bool):
         def forward(x, *args, **kwargs):
             key = None if args or kwargs else self.key(stage, x)
             if key is None:
@@ -112,7 +113,7 @@ class StagePasses:
                 self.reused += 1
                 return self.saved[key].clone()
             out = compute(x)
-            if isinstance(out, torch.Tensor) and not out.requires_grad and self.key(stage, x) == key:
+            if remember and isinstance(out, torch.Tensor) and not out.requires_grad and self.key(stage, x) == key:
                 self.saved[key] = out.clone()
             return out
         return forward

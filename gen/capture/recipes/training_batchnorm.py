@@ -20,15 +20,15 @@ def moved_after_forward():  # names of batch norms whose running mean or varianc
     return [name for name in changes if changes[name] > 0], max(changes.values(), default=0.0)
 
 
-model.train()  # what a training loop calls first
-moved_train, max_change = moved_after_forward()
-print(f"train(): {len(moved_train)} of {len(norms)} batch norms changed their running statistics "
-      f"(largest change {max_change:.3e}), although no parameter of the tower can train")
-
 model.train()
 for module in model.visual.modules():  # the fix: frozen batch norms back to eval() after every model.train()
     if isinstance(module, nn.modules.batchnorm._BatchNorm):
         module.eval()
 moved_eval, _ = moved_after_forward()
-print(f"frozen batch norms in eval(): {len(moved_eval)} changed")
+print(f"train(), then frozen batch norms in eval(): {len(moved_eval)} of {len(norms)} changed")
+
+model.train()  # what a training loop calls first, and all it calls
+moved_train, max_change = moved_after_forward()
+print(f"train() alone: {len(moved_train)} of {len(norms)} batch norms changed their running statistics "
+      f"(largest change {max_change:.3e}), although no parameter of the tower can train")
 norm_count, buffer_count = len(norms), len(list(model.buffers()))
