@@ -117,7 +117,8 @@ def run_all(chains: list[list[str]], namespace: dict, model_name: str, mutating:
     in place runs, and a chain that changed a shared weight in place fails.  The others share the original, and a
     pass it has made on an input (here, or in the pass `passes` remembers already) is not made again
     (gen.capture.shared.Passes).  With `last_takes_model` (the caller uses the model no more afterwards), a last
-    chain that changes the model runs on the model itself: nothing is copied for it."""
+    chain that changes the model runs on the model itself: nothing is copied for it, and what `passes` remembers is
+    dropped before a recipe of it writes weights."""
     from gen.capture import shared
 
     model = namespace["model"]
@@ -129,8 +130,9 @@ def run_all(chains: list[list[str]], namespace: dict, model_name: str, mutating:
             with passes.installed(model):
                 recipes = run_chain(chain, ns, model_name, kind)
         elif last_takes_model and index == len(chains) - 1:
+            # before the model's own weights are written, its remembered passes go: stale, and asked for no more
             with passes.installed(model, encoders=False, remember=False):
-                recipes = run_chain(chain, ns, model_name, kind)
+                recipes = run_chain(chain, ns, model_name, kind, before_writing=passes.forget)
         else:
             ns["model"] = passes.copy(model)
 

@@ -95,6 +95,11 @@ class Passes:
         finally:
             self.read_only_hooks = self.stages.read_only_hooks = False
 
+    def forget(self, _namespace: dict | None = None) -> None:
+        """Drop every remembered pass (before the model's own weights are written, when nothing will ask again)."""
+        self.saved.clear()
+        self.stages.saved.clear()
+
     def copy(self, model: nn.Module) -> nn.Module:
         """A light copy of `model` (shared weights); its stages' passes are known as the model's wherever the
         storage is still shared."""
