@@ -55,9 +55,7 @@ def snapshot(cfg: Config, store: Store, plan: weights.WeightsPlan, scope: str, p
     """One model's Snapshot, from the cache when its fingerprint matches, else captured here."""
     snap = cache.read(store, path)
     if snap is None:
-        from gen.capture import take_snapshot  # the only place torch gets imported
-
-        from gen.capture import memory
+        from gen.capture import memory, take_snapshot  # the only place torch gets imported
 
         snap = take_snapshot(plan, cfg, scope)
         gc.collect()  # the model and its copies go before the next model is built

@@ -72,7 +72,7 @@ class Config:
     baseline: Path | None = None                 # earlier Snapshot file, or a folder of them, for "What changed"
     site_url: str = ""                           # mkdocs.yml site_url, for citations
     seed: int = 0                                # random-mode initialisation seed
-    unfreeze_last: int = 2                       # fine-tuning recipes: last blocks to unfreeze (training: in either tower)
+    unfreeze_last: int = 2                       # fine-tuning recipes: last blocks to unfreeze (training: both towers)
     replacement_width: int = 256                 # fine-tuning recipe: new projection width
     jobs: int = os.cpu_count() or 1              # processes a build may use; 1 keeps all work in one
     fine_tuned: tuple[FineTunedPair, ...] = ()   # fine-tuned checkpoints compared with their base

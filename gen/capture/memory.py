@@ -1,4 +1,4 @@
-"""Hand memory the capture has freed back to the system, so that one model's leftovers do not add to the next one's peak."""
+"""Hand memory a capture has freed back to the system: one model's leftovers must not add to the next one's peak."""
 from __future__ import annotations
 
 import ctypes

@@ -21,7 +21,7 @@ def recipe_file(name: str, kind: str | None = None) -> Path:
     return special if kind and special.is_file() else RECIPES / f"{name}.py"
 
 
-WRITES_WEIGHTS = "#: writes weights in place"  # header line of a recipe that changes parameter values (an optimiser step)
+WRITES_WEIGHTS = "#: writes weights in place"  # header line of a recipe that changes parameter values in place
 WEIGHT_DEPENDENT = "#: weight-dependent:"  # header line naming the result fields (and stdout) that come from weights
 
 
@@ -132,7 +132,7 @@ def run_all(chains: list[list[str]], namespace: dict, model_name: str, mutating:
         elif last_takes_model and index == len(chains) - 1:
             # before the model's own weights are written, its remembered passes go: stale, and asked for no more
             with passes.installed(model, encoders=False, remember=False):
-                recipes = run_chain(chain, ns, model_name, kind, before_writing=passes.forget)
+                recipes = run_chain(chain, ns, model_name, kind, before_writing=lambda _: passes.forget())
         else:
             ns["model"] = passes.copy(model)
 

@@ -20,7 +20,8 @@ def light_copy(model: nn.Module) -> nn.Module:
 
     On the copy a recipe may set requires_grad, swap a parameter or a submodule for a new one, or train what it
     made trainable (`own_trainable` gives those parameters their own storage before a recipe that writes weights
-    in place): the original does not see it.  Changing a shared value in place would reach the original; `unchanged_weights` catches that."""
+    in place): the original does not see it.  Changing a shared value in place would reach the original;
+    `unchanged_weights` catches that."""
     memo: dict[int, object] = {}
     for param in model.parameters():
         memo[id(param)] = nn.Parameter(param.detach(), requires_grad=param.requires_grad)  # same storage
@@ -95,7 +96,7 @@ class Passes:
         finally:
             self.read_only_hooks = self.stages.read_only_hooks = False
 
-    def forget(self, _namespace: dict | None = None) -> None:
+    def forget(self) -> None:
         """Drop every remembered pass (before the model's own weights are written, when nothing will ask again)."""
         self.saved.clear()
         self.stages.saved.clear()

@@ -1,5 +1,6 @@
 """Stage passes computed once: what a stack of blocks (a ResNet stage, a transformer, a transformer block)
-returned for an input is returned again, on the model or on a copy of it, while the stack's weights, modes and input are the same."""
+returned for an input is returned again, on the model or on a copy of it, while the stack's weights, modes and
+input are the same."""
 from __future__ import annotations
 
 import contextlib
@@ -9,7 +10,6 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 from torch.utils import _python_dispatch
-from torch.utils.weak import WeakIdKeyDictionary
 
 # Modules whose output depends on train() / eval(); a batch norm in train() also writes its statistics.
 MODE_SENSITIVE = (nn.modules.batchnorm._BatchNorm, nn.Dropout, nn.MultiheadAttention)
@@ -52,8 +52,9 @@ SMALL = 1 << 16  # a tensor of at most this many values (a batch norm's statisti
 
 class StagePasses:
     """A small tensor (a bias, a gain, a batch norm's statistics, a causal mask) is known by its value; a larger
-    one by the original model's tensor whose storage it shares (itself, or its view in a light copy).  The original's tensors are held here, so no other tensor
-    can take their storage while the memory lives, and their version counters tell an in-place change."""
+    one by the original model's tensor whose storage it shares (itself, or its view in a light copy).  The
+    original's tensors are held here, so no other tensor can take their storage while the memory lives, and their
+    version counters tell an in-place change."""
 
     def __init__(self, model: nn.Module) -> None:
         self.pinned = tensors(model)
