@@ -37,6 +37,18 @@ wanted=(requirements.txt)
 [[ "${1:-}" == "--tests" ]] && wanted+=(requirements-tests.txt)
 stamp=".venv/.installed-$({ cat "${wanted[@]}" constraints.txt; [[ -z "$TORCH_INDEX_URL" ]] || echo "$TORCH_INDEX_URL"; } | sha256sum | cut -c1-16)"
 if [[ ! -f "$stamp" ]]; then
+  # a full disk would stop pip halfway with a traceback and leave .venv half installed: say so before starting
+  need_gib=1  # an update next to an installed torch
+  if ! compgen -G ".venv/lib/python*/site-packages/torch" >/dev/null; then
+    need_gib=7; [[ -z "$TORCH_INDEX_URL" ]] || need_gib=3  # torch with its CUDA libraries, or PyTorch's CPU-only wheels
+  fi
+  free_gib=$(( $(df -Pk .venv | awk 'NR == 2 {print $4}') / 1024 / 1024 ))
+  if (( free_gib < need_gib )); then
+    echo "setup: only ${free_gib} GiB free on the disk that holds $(pwd)/.venv; installing the Python packages needs" \
+      "about ${need_gib} GiB. Free some space and run this again (TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu" \
+      "leaves out ~3 GB of CUDA libraries where that index can be reached)." >&2
+    exit 1
+  fi
   echo "setup: installing Python packages (torch is large; the first run takes a few minutes)"
   if [[ -n "$TORCH_INDEX_URL" ]]; then
     # the pins of constraints.txt hold (2.14.1 accepts 2.14.1+cpu); their dependencies come from the usual index below
