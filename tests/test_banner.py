@@ -26,8 +26,8 @@ def _numbers(value):
 
 
 def _printed(v: float) -> set[str]:
-    """How templates print a float: fixed(4), fixed(3), sci (4 significant digits), round(4)."""
-    return {f"{v:.4f}", f"{v:.3f}", f"{v:.4g}", str(round(v, 4))}
+    """How templates print a float: fixed(4), fixed(3), sci (4 or 3 significant digits, trailing zeros kept), round(4)."""
+    return {f"{v:.4f}", f"{v:.3f}", f"{v:#.4g}".rstrip("."), f"{v:#.3g}".rstrip("."), str(round(v, 4))}
 
 
 def weight_dependent_strings(s) -> set[str]:

@@ -45,7 +45,14 @@ def pct(part: int | float, whole: int | float, digits: int = 2) -> str:
 
 
 def sci(value: float | None, digits: int = 4) -> str:
-    return "n/a" if value is None else f"{value:.{digits}g}"
+    """`digits` significant digits, trailing zeros kept so every cell of a column shows the same precision
+    ('2.380', not '2.38'); an exact whole number stays whole (a batch norm's initial gain of 1, a zero bias)."""
+    if value is None:
+        return "n/a"
+    if math.isfinite(value) and value == int(value) and abs(value) < 10 ** digits:
+        return str(int(value))
+    text = f"{value:#.{digits}g}"  # '#': keep trailing zeros (and a bare point, dropped below: '1235.' -> '1235')
+    return text.replace(".e", "e") if "e" in text else text.rstrip(".")
 
 
 # float32 rounding noise at unit scale (machine epsilon 1.2e-7, a few roundings) stays below this bound
