@@ -287,9 +287,9 @@ class TrainingResolution(TypedDict):
     resolution: int
     new_resolution: int
     steps: list
+    cosine: float                   # embedding at the new size (interpolated) against the native one
     patch: NotRequired[int]         # ViT only
-    cosine: NotRequired[float]      # ViT only: embedding at the new size against the native one
-    error: NotRequired[str | None]  # ResNet only: what the attention pool raised
+    error: NotRequired[str | None]  # ResNet only: what the attention pool raised before the interpolation
 
 
 class Nothing(TypedDict):

@@ -144,6 +144,14 @@ def test_a_larger_input(tiny_snapshot, tiny_resnet_snapshot):
     assert shapes["encode_image"] == [1, tiny_snapshot.model.arch.embed_dim]
     rn = tiny_resnet_snapshot.recipe("training_resolution").result
     assert rn["error"] and rn["new_grid"] > rn["grid"]
+    # the remedy: the attention pool's positional embedding interpolated to the larger grid, the mean's row kept
+    shapes = {st["label"]: st["shape"] for st in rn["steps"]}
+    embed = tiny_resnet_snapshot.model.arch.vision_width * 32  # what layer4 hands the pool
+    assert shapes["interpolated, larger grid"] == [rn["new_grid"] ** 2 + 1, embed]
+    assert shapes["layer4"][-2:] == [rn["new_grid"]] * 2
+    assert shapes["attnpool, interpolated"] == [1, tiny_resnet_snapshot.model.arch.embed_dim]
+    for r in (vit, rn):
+        assert -1 <= r["cosine"] <= 1
 
 
 @pytest.mark.parametrize("kind", ["vit", "resnet"])
