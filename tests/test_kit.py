@@ -38,6 +38,11 @@ def test_the_kit_holds_the_models_pdfs_tables_bib_and_readme(tiny_files):
     for name in pdfs:
         assert f"`figures/{name}`: " in readme, f"{name} has no caption in the README"
     assert "random weights, seed 0" in readme and "## Provenance" in readme
+    # the captions go to print, where nothing can be clicked; the pages keep their hint after the caption
+    assert "click" not in readme.lower()
+    model_page = tiny_files[f"models/{SLUG}/index.md"].decode("utf-8")
+    caption = re.search(r"`figures/model\.hierarchy\.pdf`: (.*?) \(shown on", readme)[1]
+    assert f"<figcaption>{caption} Click a box to open its page.</figcaption>" in model_page
 
 
 def test_the_kit_is_linked_from_the_model_page_and_the_linking_page(tiny_files):

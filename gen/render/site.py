@@ -138,7 +138,10 @@ class DiagramMaker:
         self.s, self.page, self.dot, self.files, self.registry = s, page, dot, files, registry
         self.drawings = drawings
 
-    def __call__(self, root: str, kind: str = "hierarchy", caption: str = "", depth: int = 2, fold: bool = True) -> str:
+    def __call__(self, root: str, kind: str = "hierarchy", caption: str = "", depth: int = 2, fold: bool = True,
+                 hint: str = "") -> str:
+        """A diagram with its caption; `hint` (how to use it on the site: "click a box") follows the caption on the
+        page only, not in the registry that the thesis kit's captions come from, which go to print."""
         if self.dot is None:
             return ""
         name = f"{root or 'model'}.{kind}" + ("" if fold else "-unfolded") + ("" if depth == 2 else f"-depth{depth}")
@@ -167,7 +170,7 @@ class DiagramMaker:
         downloads = " · ".join(f'<a href="{file_href(self.page, base + "." + fmt)}">{fmt.upper()}</a>'
                                for fmt in ("svg", "pdf", "dot"))
         return (f'<figure class="clip-diagram" id="figure-{name.replace(".", "-")}">\n<div class="clip-diagram-svg">\n'
-                f"{_drawing_mark(base, 'dg-' + name.replace('.', '-'))}\n</div>\n<figcaption>{caption}</figcaption>\n</figure>\n\n"
+                f"{_drawing_mark(base, 'dg-' + name.replace('.', '-'))}\n</div>\n<figcaption>{' '.join(filter(None, (caption, hint)))}</figcaption>\n</figure>\n\n"
                 f"Figure `{base}`: {downloads} (the SVG link opens it full size)\n")
 
 
