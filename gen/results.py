@@ -69,6 +69,7 @@ class Pca(TypedDict):
     kinds: list
     points: list
     explained: list
+    image_cosines: list             # [i][j]: cosine of sample images i and j, N x N
 
 
 class Activations(TypedDict):
@@ -248,7 +249,7 @@ class TrainingStep(TypedDict):
 
 class TrainingGradients(TypedDict):
     tensors: list                   # per parameter: name, shape, requires_grad, grad_norm (None: no gradient)
-    blocks: list                    # per block, in depth order per tower: block, tower, tensors, grad_norm
+    blocks: list                    # per block, in depth order per tower: block, tower, tensors, trainable, grad_norm
 
 
 class TrainingOptimizer(TypedDict):

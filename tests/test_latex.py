@@ -61,3 +61,19 @@ def test_latex_and_csv_hold_the_same_rows(built, name):
     if name == "parameters":
         assert sum(int(r[2]) for r in rows[1:]) == 151_277_313
         assert r"visual.\allowbreak{}proj" in base.with_suffix(".tex").read_text()  # may break after a dot
+
+
+def test_the_ledger_table_writes_each_share_as_the_page_does(tiny_files):
+    """Two places, one figure: a parameter's share in parameters.csv is the page's, '<0.001' included."""
+    page = tiny_files["models/tiny-vit/parameters/index.md"].decode("utf-8")
+    shown = {}
+    for line in page.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        name = re.fullmatch(r'<span id="[^"]+"></span>\[`([^`]+)`\]\(.*', cells[0])
+        if name:  # a ledger row, not a row of the totals table above it
+            shown[name[1]] = cells[3]
+    rows = list(csv.reader(tiny_files["tables/tiny-vit/parameters.csv"].decode("utf-8").splitlines()))
+    assert rows[0][3] == "share (%)" and len(rows) - 1 == len(shown)
+    assert any(share.startswith("<") for *_, share in [r[:4] for r in rows[1:]]), "no tiny share to compare"
+    for name, _, _, share, *_ in rows[1:]:
+        assert shown[name] == share + "%", name

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from gen.render import site as site_mod
-from gen.render.env import bound, sci
+from gen.render.env import bound
+from gen.render.fmt import sci
 from gen.snapshot import Snapshot
 
 from helpers import GOLDENS

@@ -91,6 +91,7 @@ def test_block_norms_add_up_from_the_tensor_norms(snap):
     for block in r["blocks"]:
         members = [t for t in r["tensors"] if t["name"] == block["block"] or t["name"].startswith(block["block"] + ".")]
         assert len(members) == block["tensors"], block["block"]
+        assert block["trainable"] == sum(t["requires_grad"] for t in members), block["block"]
         norms = [t["grad_norm"] for t in members if t["grad_norm"] is not None]
         expected = math.sqrt(sum(v * v for v in norms)) if norms else None
         assert block["grad_norm"] == (None if expected is None else pytest.approx(expected, rel=1e-6)), block["block"]
@@ -152,6 +153,16 @@ def test_a_larger_input(tiny_snapshot, tiny_resnet_snapshot):
     assert shapes["attnpool, interpolated"] == [1, tiny_resnet_snapshot.model.arch.embed_dim]
     for r in (vit, rn):
         assert -1 <= r["cosine"] <= 1
+
+
+def test_the_larger_input_is_put_beside_how_alike_the_other_sample_images_are(tiny_files, tiny_snapshot):
+    cosines = tiny_snapshot.recipe("pca").result["image_cosines"]
+    assert len(cosines) == len(cosines[0]) == len(tiny_snapshot.inputs.images)
+    assert all(row[i] == pytest.approx(1, abs=1e-5) for i, row in enumerate(cosines))
+    page = " ".join(tiny_files["models/tiny-vit/training/index.md"].decode("utf-8").split())  # lines joined
+    others = cosines[0][1:]
+    assert (f"the closest of the other {len(others)} sample images has a cosine of {max(others):.4f} with it"
+            in page)
 
 
 @pytest.mark.parametrize("kind", ["vit", "resnet"])

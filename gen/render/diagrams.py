@@ -5,7 +5,7 @@ import html
 import posixpath
 import re
 
-from gen.render.fmt import shape as _shape
+from gen.render.fmt import num, pct, shape as _shape
 from gen.render.urls import href, page_url
 from gen.snapshot import Snapshot
 
@@ -224,7 +224,7 @@ def parameters(s: Snapshot, page: str, where) -> str:
     total = records[""].total_params
 
     def share(n: int) -> str:
-        return f"{n:,} ({100 * n / total:.1f}%)"
+        return f"{num(n)} ({pct(n, total, 1)})"  # a tiny share reads "<0.1%", as in the tables, not "0.0%"
 
     root = g.node(f"{s.model.name}\n{total:,} parameters", "io", href(page, *where("")))
     for child in records[""].children:

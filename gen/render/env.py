@@ -10,7 +10,7 @@ import jinja2
 import jinja2.bccache
 
 from gen.render.urls import file_href, page_url, relative
-from gen.render.fmt import num, shape
+from gen.render.fmt import num, pct, sci, shape
 from gen.render.tables import latex_escape
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -32,27 +32,6 @@ def access(path: str, root: str = "model") -> str:
 def anchor(path: str) -> str:
     """A module or parameter path as an HTML id: dots become hyphens ('visual-transformer-resblocks-0')."""
     return path.replace(".", "-") if path else "model"
-
-
-def pct(part: int | float, whole: int | float, digits: int = 2) -> str:
-    """A share as a percentage; a non-zero share too small for `digits` shows as '<0.001%', never as 0."""
-    if not whole:
-        return "n/a"
-    share = 100 * part / whole
-    if part and abs(share) < 0.5 * 10 ** -digits:
-        return f"<{10 ** -digits:.{digits}f}%"
-    return f"{share:.{digits}f}%"
-
-
-def sci(value: float | None, digits: int = 4) -> str:
-    """`digits` significant digits, trailing zeros kept so every cell of a column shows the same precision
-    ('2.380', not '2.38'); an exact whole number stays whole (a batch norm's initial gain of 1, a zero bias)."""
-    if value is None:
-        return "n/a"
-    if math.isfinite(value) and value == int(value) and abs(value) < 10 ** digits:
-        return str(int(value))
-    text = f"{value:#.{digits}g}"  # '#': keep trailing zeros (and a bare point, dropped below: '1235.' -> '1235')
-    return text.replace(".e", "e") if "e" in text else text.rstrip(".")
 
 
 # float32 rounding noise at unit scale (machine epsilon 1.2e-7, a few roundings) stays below this bound

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from gen.render.fmt import shape
+from gen.render.fmt import pct, shape
 
 LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                   "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
@@ -70,7 +70,8 @@ def to_latex(header: list[str], rows: list[list], caption: str, label: str, nume
 def model_tables(s) -> dict[str, tuple[list[str], list[list], str, set[int]]]:
     """name -> (header, rows, caption, numeric columns) for one documented model."""
     total = s.module("").total_params
-    ledger = [[p.name, "x".join(str(d) for d in p.shape) or "scalar", p.count, f"{100 * p.count / total:.4f}",
+    # the share as the page's ledger writes it ('0.145', '<0.001'), in a column headed in per cent
+    ledger = [[p.name, "x".join(str(d) for d in p.shape) or "scalar", p.count, pct(p.count, total, 3).rstrip("%"),
                "yes" if p.requires_grad else "no", "yes" if p.raw else "no"] for p in s.parameters]
     out = {
         "parameters": (["parameter", "shape", "values", "share (%)", "trainable", "raw"], ledger,

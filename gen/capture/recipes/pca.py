@@ -1,11 +1,13 @@
 #: The sample batch's image and prompt embeddings in one space, flattened to two dimensions with PCA.
-#: weight-dependent: points, explained, stdout
-#: records: labels, kinds, points, explained
+#: weight-dependent: points, explained, image_cosines, stdout
+#: records: labels, kinds, points, explained, image_cosines
 with torch.no_grad():
     image_features = model.encode_image(torch.stack([preprocess(picture) for picture in batch_images]))
     text_features = model.encode_text(clip.tokenize(prompts))  # captions (pair order), then distractors
 features = torch.cat([image_features, text_features])
 features = features / features.norm(dim=-1, keepdim=True)
+pictures = features[:len(batch_images)]
+image_cosines = (pictures @ pictures.T).tolist()  # how alike the sample images are to one another
 
 centred = features - features.mean(dim=0)
 _, singular, directions = torch.linalg.svd(centred, full_matrices=False)

@@ -29,12 +29,14 @@ blocks = {}  # block -> the joint L2 norm of its gradients (square root of the s
 for t in tensors:
     key = block_of(t["name"])
     tower = "image" if key.startswith("visual") else "scale" if key == "logit_scale" else "text"
-    entry = blocks.setdefault(key, {"block": key, "tower": tower, "squares": None, "tensors": 0, "seen": len(blocks)})
+    entry = blocks.setdefault(key, {"block": key, "tower": tower, "squares": None, "tensors": 0, "trainable": 0,
+                                    "seen": len(blocks)})
     entry["tensors"] += 1
+    entry["trainable"] += t["requires_grad"]
     if t["grad_norm"] is not None:
         entry["squares"] = (entry["squares"] or 0.0) + t["grad_norm"] ** 2
 ordered = sorted(blocks.values(), key=lambda b: (b["tower"], depth(b["block"], b["seen"])))
 for b in ordered:
     print(f"{b['block']:<36} {'frozen: no gradient' if b['squares'] is None else format(b['squares'] ** 0.5, '.3e')}")
-per_block = [{"block": b["block"], "tower": b["tower"], "tensors": b["tensors"],
+per_block = [{"block": b["block"], "tower": b["tower"], "tensors": b["tensors"], "trainable": b["trainable"],
               "grad_norm": None if b["squares"] is None else b["squares"] ** 0.5} for b in ordered]

@@ -19,6 +19,7 @@ new = torch.cat([old[:1], cells.permute(0, 2, 3, 1).reshape(new_grid * new_grid,
 model.visual.positional_embedding = nn.Parameter(new)
 
 with torch.no_grad():
+    # the first steps by hand, for their shapes; encode_image then runs the whole tower
     x = clip.clip._transform(new_resolution)(image).unsqueeze(0)  # the image at the larger size
     x = model.visual.conv1(x)  # conv1: patches
     tokens = torch.cat([model.visual.class_embedding.expand(1, 1, -1), x.flatten(2).transpose(1, 2)], dim=1)  # tokens + class token

@@ -10,7 +10,7 @@ grid = resolution // 32  # the stem and the stages downsample by 32 in all
 new_grid = -(-grid * 10 // 7)  # about 1.4 times the side, rounded up
 new_resolution = new_grid * 32
 pool = model.visual.attnpool
-old = pool.positional_embedding.detach()  # attnpool.positional_embedding: the mean's row, then the native grid
+old = pool.positional_embedding.detach()  # attnpool.positional_embedding: row 0 for the mean, then the grid row by row
 with torch.no_grad():
     x = clip.clip._transform(new_resolution)(image).unsqueeze(0)  # the image at the larger size
     v = model.visual
