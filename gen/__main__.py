@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from gen import config
-from gen.build import check_output, generate, snapshot_files, write_tree
+from gen.build import check_outputs, generate, snapshot_files, write_tree
 from gen.errors import ConfigError, message_for, os_error
 
 
@@ -41,6 +41,17 @@ def _extra(mkdocs_yml: Path) -> tuple[object, str, str]:
     return (data.get("extra") or {}).get("clip_docs"), str(data.get("site_url") or ""), str(data.get("docs_dir") or "docs")
 
 
+def _read_by(cfg: config.Config, mkdocs_yml: Path) -> dict[str, Path]:
+    """What the build reads, which an output folder replaced whole must not hold: what -> path."""
+    read = {"the configuration file": mkdocs_yml, "the build cache": cfg.cache}
+    read.update({f"sample image {p.name}": p for p in cfg.images})
+    read.update({f"the checkpoint of {name}": p for name, p in cfg.checkpoints.items()})
+    read.update({f"the fine-tuned checkpoint {ft.name}": ft.checkpoint for ft in cfg.fine_tuned})
+    read.update({f"the base checkpoint of {ft.name}": ft.base for ft in cfg.fine_tuned if ft.base is not None})
+    read.update({"the Snapshot folder rendered from": cfg.snapshots, "the baseline": cfg.baseline})
+    return {what: path for what, path in read.items() if path is not None}
+
+
 def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split())
 
@@ -58,15 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         extra, site_url, docs_dir = _extra(args.config)
         cfg = config.load(extra, base_dir=args.config.resolve().parent, site_url=site_url)
-        for out in (args.out, args.snapshot_out):
-            if out:
-                check_output(out)  # before anything slow
+        check_outputs(args.out, args.snapshot_out, _read_by(cfg, args.config.resolve()))  # before anything slow
         if args.out:
             write_tree({**_hand_written(args.config.resolve().parent / docs_dir), **generate(cfg)}, args.out)
             print(f"wrote the site's Markdown tree to {args.out}")
         if args.snapshot_out:
             files = snapshot_files(cfg)
-            write_tree(files, args.snapshot_out)
+            write_tree(files, args.snapshot_out, "snapshots")
             print(f"wrote {len(cfg.all_models)} Snapshot(s) and the catalog to {args.snapshot_out}")
     except Exception as err:
         message = message_for(err)

@@ -7,7 +7,7 @@ import logging
 import shutil
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from gen import cache, fine_tuned_plan, folders, weights
 from gen.config import Config
@@ -246,19 +246,48 @@ def _with_build_facts(s: Snapshot, graphviz: str, generator: str) -> Snapshot:
 
 
 OUT_FIX = "Give --out / --snapshot-out a folder you can write, with free space."
+# In every folder write_tree makes, naming what it holds ("markdown" for --out, "snapshots" for --snapshot-out):
+# a folder is replaced whole, so only an empty one or one this generator wrote for the same use is replaced.
+OUTPUT_MARKER = ".clip-docs-output"
+FLAGS = {"markdown": "--out", "snapshots": "--snapshot-out"}
 
 
-def check_output(out: Path) -> None:
-    """Before anything slow: `out` must be a folder (or not exist yet) whose parent is writable."""
+def check_output(out: Path, kind: str) -> None:
+    """Before anything slow: `out` must be a folder (or not exist yet) whose parent is writable, and empty or
+    written by this generator as `kind`, since writing replaces it whole."""
     out = out.resolve()
     if out.exists() and not out.is_dir():
         raise OutputError(f"Output {str(out)!r} is a file, not a folder. {OUT_FIX}")
+    held = out.is_dir() and sorted(p.name for p in out.iterdir())
+    marker = out / OUTPUT_MARKER
+    if held and not (marker.is_file() and marker.read_text(encoding="utf-8").strip() == kind):
+        shown = ", ".join(held[:3]) + (", ..." if len(held) > 3 else "")
+        raise OutputError(f"{FLAGS[kind]} {str(out)!r} holds files this generator did not write there ({shown}); "
+                          "writing replaces the folder as a whole, so it was left alone. Give a new or empty folder, "
+                          f"or one that an earlier `python -m gen {FLAGS[kind]}` wrote.")
     folders.check_writable(out.parent, OutputError, "The folder holding the output", OUT_FIX)
 
 
-def write_tree(files: dict[str, bytes], out: Path) -> None:
-    """Write the files as a fresh folder `out`, swapped in only once complete; raise OutputError, leaving
-    `out` as it was, if that fails."""
+def check_outputs(out: Path | None, snapshot_out: Path | None, keep: Mapping[str, Path] = {}) -> None:
+    """Both output folders, checked before anything slow.  Each replaces its whole folder, so they must be apart,
+    and neither may hold what the build reads (`keep`: what -> path, such as the cache or the sample images)."""
+    for path, kind in ((out, "markdown"), (snapshot_out, "snapshots")):
+        if path:
+            check_output(path, kind)
+            inside = next(((what, k) for what, k in keep.items() if k.resolve().is_relative_to(path.resolve())), None)
+            if inside:
+                raise OutputError(f"{FLAGS[kind]} {str(path.resolve())!r} holds {inside[0]} ({str(inside[1])!r}), which "
+                                  "replacing the folder would delete. Give the output a folder of its own.")
+    if out and snapshot_out:
+        a, b = out.resolve(), snapshot_out.resolve()
+        if a == b or a.is_relative_to(b) or b.is_relative_to(a):
+            raise OutputError(f"--out {str(a)!r} and --snapshot-out {str(b)!r} overlap, and each replaces its whole "
+                              "folder. Give them two separate folders, neither inside the other.")
+
+
+def write_tree(files: dict[str, bytes], out: Path, kind: str = "markdown") -> None:
+    """Write the files as a fresh folder `out` (marked as `kind`, see OUTPUT_MARKER), swapped in only once
+    complete; raise OutputError, leaving `out` as it was, if that fails."""
     out = out.resolve()
     staging = None
     try:
@@ -266,6 +295,7 @@ def write_tree(files: dict[str, bytes], out: Path) -> None:
         for left in folders.sweep(out.parent):
             log.info("Removed %s, left by a build that was stopped", left)
         staging = folders.staging_folder(out)
+        (staging / OUTPUT_MARKER).write_text(kind + "\n", encoding="utf-8")
         for rel, data in files.items():
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)

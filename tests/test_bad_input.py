@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from gen import archs, build, config, folders
+from gen.build import OUTPUT_MARKER
 from gen.errors import CacheError, ConfigError, RenderError
 from gen.render import env as render_env
 from gen.store import Store
@@ -37,6 +38,13 @@ def run_cli(tmp_path: Path, clip_docs: dict, out: Path, path_env: str | None = N
     if path_env is not None:
         environ["PATH"] = path_env
     return run(["-m", "gen", "--config", str(cfg), "--out", str(out)], environ, timeout=120)
+
+
+def earlier_out(tmp_path: Path, text: str) -> Path:
+    """The --out folder an earlier `python -m gen --out` left, holding keep.md."""
+    out = tmp_path / "out"
+    build.write_tree({"keep.md": text.encode()}, out)
+    return out
 
 
 def assert_cli_error(proc, *needles: str) -> str:
@@ -165,12 +173,10 @@ def path_without_dot() -> str:
 
 
 def test_missing_dot_says_how_to_install_graphviz(tmp_path):
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "keep.md").write_text("an earlier build\n")
+    out = earlier_out(tmp_path, "an earlier build\n")
     proc = run_cli(tmp_path, {"weights": "random", "compare": []}, out, path_env=path_without_dot())
     assert_cli_error(proc, "`dot`", "Graphviz", "apt-get install graphviz")
-    assert sorted(p.name for p in out.iterdir()) == ["keep.md"], "the existing --out folder was changed"
+    assert sorted(p.name for p in out.iterdir()) == [OUTPUT_MARKER, "keep.md"], "the existing --out folder was changed"
     assert (out / "keep.md").read_text() == "an earlier build\n"
 
 
@@ -312,12 +318,11 @@ def test_cache_path_that_is_a_file_fails_before_capture(tmp_path, fake_capture):
 def test_cache_path_that_is_a_file_via_cli(tmp_path):
     blocker = tmp_path / "cache"
     blocker.write_text("not a folder\n")
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "keep.md").write_text("earlier\n")
+    out = earlier_out(tmp_path, "earlier\n")
     proc = run_cli(tmp_path, {"weights": "random"}, out)  # run_cli points CLIP_DOCS_CACHE at tmp_path/cache
     assert_cli_error(proc, str(blocker), "is a file, not a folder", "CLIP_DOCS_CACHE")
-    assert sorted(p.name for p in out.iterdir()) == ["keep.md"] and (out / "keep.md").read_text() == "earlier\n"
+    assert sorted(p.name for p in out.iterdir()) == [OUTPUT_MARKER, "keep.md"]
+    assert (out / "keep.md").read_text() == "earlier\n"
 
 
 def test_unwritable_cache_fails_a_fully_warm_build_with_one_message(tmp_path, fake_capture, monkeypatch):
@@ -365,9 +370,7 @@ def test_full_disk_while_writing_the_output_keeps_the_old_one(tmp_path, fake_cap
     """`python -m gen` in this process: the disk fills after the staging folder is made and half written."""
     from gen.__main__ import main
 
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "keep.md").write_text("earlier\n")
+    out = earlier_out(tmp_path, "earlier\n")
     yml = write_mkdocs_yml(tmp_path, tiny_extra(tmp_path / "cache", jobs=1))
     real = Path.write_bytes
     written = []
@@ -386,7 +389,8 @@ def test_full_disk_while_writing_the_output_keeps_the_old_one(tmp_path, fake_cap
     assert len(lines) == 1 and "No space left on device" in lines[0] and str(out) in lines[0], err
     assert "Traceback" not in err
     assert len(written) == 5, "the failure did not come after the staging folder was in use"
-    assert sorted(p.name for p in out.iterdir()) == ["keep.md"] and (out / "keep.md").read_text() == "earlier\n"
+    assert sorted(p.name for p in out.iterdir()) == [OUTPUT_MARKER, "keep.md"]
+    assert (out / "keep.md").read_text() == "earlier\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "mkdocs.yml", "out"], "staging folder left behind"
 
 
@@ -411,3 +415,15 @@ def test_filter_error_in_a_template_names_template_and_line(tiny_snapshot, tmp_p
 
 def tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_out_at_a_folder_the_generator_did_not_write_deletes_nothing(tmp_path):
+    """`python -m gen --out .` in a project once replaced the project, .git included."""
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    (project / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (project / "thesis.tex").write_text("\\documentclass{article}\n")
+    proc = run_cli(tmp_path, {"weights": "random"}, project)
+    assert_cli_error(proc, "--out", str(project), "did not write", "Give a new or empty folder")
+    assert sorted(p.name for p in project.iterdir()) == [".git", "thesis.tex"]
+    assert (project / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n"

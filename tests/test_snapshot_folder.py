@@ -60,7 +60,7 @@ def seeded(cfg, catalog_json: bytes):
 def write_folder(tmp_path: Path, catalog_json: bytes, **more) -> Path:
     cfg = seeded(config.load(extra(tmp_path, **more), base_dir=tmp_path, env={}), catalog_json)
     folder = tmp_path / "snapshots"
-    build.write_tree(build.snapshot_files(cfg), folder)
+    build.write_tree(build.snapshot_files(cfg), folder, "snapshots")
     return folder
 
 
@@ -69,7 +69,7 @@ def test_site_from_the_folder_is_byte_identical_and_needs_no_torch(tmp_path, as_
     one_build = build.generate(cfg)
     folder = write_folder(tmp_path, catalog_json)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "catalog.capture.json", "catalog.json", "rn50.structure.capture.json", "rn50.structure.json",
+        build.OUTPUT_MARKER, "catalog.capture.json", "catalog.json", "rn50.structure.capture.json", "rn50.structure.json",
         "vit-b-32.capture.json", "vit-b-32.json"]
     fresh = extra(tmp_path / "elsewhere")  # an empty cache: nothing can come from the first build
     proc = run(["-c", NO_TORCH, json.dumps(fresh), str(tmp_path), str(folder), str(tmp_path / "out")],

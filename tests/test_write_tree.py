@@ -3,16 +3,21 @@ from __future__ import annotations
 
 import pytest
 
-from gen.build import write_tree
+from gen.build import OUTPUT_MARKER, check_output, check_outputs, write_tree
 from gen.errors import OutputError
 
 
+def earlier_output(out, kind="markdown"):
+    """A folder as an earlier `python -m gen --out` (or --snapshot-out) left it."""
+    write_tree({"stale.md": b"from an older build"}, out, kind)
+    return out
+
+
 def test_replaces_the_folder_whole(tmp_path):
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "stale.md").write_text("from an older build")
+    out = earlier_output(tmp_path / "out")
     write_tree({"index.md": b"# new", "models/a/index.md": b"# a"}, out)
-    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == ["index.md", "models/a/index.md"]
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
+        OUTPUT_MARKER, "index.md", "models/a/index.md"]
     assert (out / "models/a/index.md").read_bytes() == b"# a"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "staging or old folders left behind"
 
@@ -39,3 +44,46 @@ def test_the_markdown_tree_includes_the_pages_written_by_hand(tiny_snapshot):
     hand = _hand_written(REPO / "docs")
     written_by_hand = [p.path for p in P.site_pages([tiny_snapshot], []) if p.template is None]
     assert written_by_hand and all(path in hand for path in written_by_hand)
+
+
+def _project(root):
+    """A folder the generator did not write: a project with its history and a thesis in it."""
+    (root / ".git").mkdir(parents=True)
+    (root / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (root / "thesis.tex").write_text("\\documentclass{article}\n")
+    return root
+
+
+@pytest.mark.parametrize("kind,flag", [("markdown", "--out"), ("snapshots", "--snapshot-out")])
+def test_a_folder_the_generator_did_not_write_is_refused_and_left_alone(tmp_path, kind, flag):
+    project = _project(tmp_path / "project")
+    with pytest.raises(OutputError) as err:
+        check_output(project, kind)
+    message = str(err.value)
+    assert flag in message and str(project) in message and ".git, thesis.tex" in message and "did not write" in message
+    assert (project / ".git" / "HEAD").is_file() and (project / "thesis.tex").is_file()
+
+
+def test_empty_new_and_earlier_folders_of_the_same_kind_are_accepted(tmp_path):
+    (tmp_path / "empty").mkdir()
+    check_output(tmp_path / "empty", "markdown")
+    check_output(tmp_path / "new", "markdown")
+    check_output(earlier_output(tmp_path / "md"), "markdown")
+    check_output(earlier_output(tmp_path / "snaps", "snapshots"), "snapshots")
+
+
+def test_a_snapshot_folder_is_not_taken_for_a_markdown_one(tmp_path):
+    snaps = earlier_output(tmp_path / "snaps", "snapshots")
+    with pytest.raises(OutputError, match="--out .*did not write"):
+        check_output(snaps, "markdown")
+
+
+def test_outputs_that_overlap_or_hold_what_the_build_reads_are_refused(tmp_path):
+    with pytest.raises(OutputError, match="overlap"):
+        check_outputs(tmp_path / "out", tmp_path / "out")
+    with pytest.raises(OutputError, match="overlap"):
+        check_outputs(tmp_path / "out", tmp_path / "out" / "snapshots")
+    check_outputs(tmp_path / "md", tmp_path / "snapshots")
+    cache = tmp_path / "site" / ".cache"
+    with pytest.raises(OutputError, match=r"holds the build cache .*folder of its own"):
+        check_outputs(tmp_path / "site", None, {"the build cache": cache})
