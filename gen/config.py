@@ -214,6 +214,10 @@ def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[st
         if not isinstance(pairs, list) or not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs):
             raise ConfigError("extra.clip_docs.diffs must be a list of model pairs, e.g. [[ViT-B/32, ViT-B/16]].")
         cfg = replace(cfg, diffs=tuple(_check_models(list(p), "extra.clip_docs.diffs") for p in pairs))
+        same = next((pair[0] for pair in cfg.diffs if len(pair) == 1), None)  # a pair of one name, deduplicated
+        if same:
+            raise ConfigError(f"extra.clip_docs.diffs compares {same} with itself; name two different models in each "
+                              "pair, e.g. [[ViT-B/32, ViT-B/16]].")
     weights, key_w = raw.get("weights", cfg.weights), "extra.clip_docs.weights"
     if env.get("CLIP_DOCS_WEIGHTS"):
         weights, key_w = env["CLIP_DOCS_WEIGHTS"], "CLIP_DOCS_WEIGHTS"

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import re
+import shutil
 from pathlib import Path
 
 from gen import folders
@@ -89,6 +90,9 @@ def read_sealed(path: Path, again: str = "making it again") -> bytes | None:
         stored = path.read_bytes()
     except FileNotFoundError:
         return None
+    except IsADirectoryError:
+        _remove_folder(path, again)
+        return None
     except OSError as err:
         raise CacheError(os_error(err, f"reading the cache file {str(path)!r}", CACHE_FIX)) from None
     digest, _, data = stored.partition(b"\n")
@@ -96,6 +100,12 @@ def read_sealed(path: Path, again: str = "making it again") -> bytes | None:
         return data
     log.info("Repaired cache: %s does not match its SHA-256 (cut short or edited); %s.", path, again)
     return None
+
+
+def _remove_folder(path: Path, again: str) -> None:
+    """A folder where an entry belongs (no writer of the store makes one): removed, so the entry can be made."""
+    shutil.rmtree(path, ignore_errors=True)
+    log.info("Repaired cache: %s was a folder, not an entry; removed it, %s.", path, again)
 
 
 # --- the store -------------------------------------------------------------------------------------------------------
@@ -170,6 +180,9 @@ class Store:
                 digest = fh.read(64)
         except FileNotFoundError:
             return None
+        except IsADirectoryError:
+            _remove_folder(path, _again(path))
+            return None
         except OSError as err:
             raise CacheError(os_error(err, f"reading the cache file {str(path)!r}", CACHE_FIX)) from None
         self._use(path)
@@ -187,6 +200,10 @@ class Store:
         folders.check_writable(self.folder, CacheError, "The cache folder", CACHE_FIX)
         for leftover in folders.sweep(self.folder, recursive=True):
             log.info("Repaired cache: removed %s, left by a build that was stopped", leftover)
+        for folder in (self.root, *(self.root / kind for kind in KINDS)):
+            if folder.exists() and not folder.is_dir():  # a file where the store keeps a folder of entries
+                folder.unlink()
+                log.info("Repaired cache: %s was a file, not the folder of entries; removed it.", folder)
         for name in EARLIER:
             self._drop_earlier(self.folder / name)
         return self

@@ -93,6 +93,13 @@ def test_failed_mkdocs_build_leaves_the_existing_site(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"], "a staging folder was left behind"
 
 
+def test_a_diff_pair_of_one_model_is_refused_before_capture(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        config.load({"diffs": [["ViT-B/32", "ViT-B/16"], ["RN50", "RN50"]]}, base_dir=tmp_path, env={})
+    message = one_line(err.value)
+    assert "extra.clip_docs.diffs compares RN50 with itself" in message and "two different models" in message
+
+
 def test_unknown_key_names_the_known_ones(tmp_path):
     with pytest.raises(ConfigError) as err:
         config.load({"model": ["ViT-B/32"]}, base_dir=tmp_path, env={})

@@ -293,6 +293,25 @@ def test_truncated_file(files, fmt, tmp_path):
     assert "\n" not in message
 
 
+@pytest.mark.parametrize("fmt", ["state_dict", "jit"])
+def test_a_checkpoint_holding_nan_names_the_tensor(fmt, tmp_path):
+    """A bit-flipped or diverged file used to fail deep inside a recipe (or show 'nan' on every page)."""
+    model = tiny_model()
+    with torch.no_grad():
+        model.visual.transformer.resblocks[0].mlp.c_fc.weight[0, :3] = float("nan")
+    path = tmp_path / f"diverged-{fmt}.pt"
+    if fmt == "jit":
+        save_jit(model, path, TINY_VIT.image_resolution)
+    else:
+        save_state_dict(model, path)
+    with pytest.raises(LoadError) as err:
+        loader.load(pretrained(path), TINY_VIT)
+    message = str(err.value)
+    assert str(path) in message and "'visual.transformer.resblocks.0.mlp.c_fc.weight'" in message
+    assert "non-finite values" in message and "3 of " in message and "CLIP_DOCS_WEIGHTS=random" in message
+    assert "\n" not in message
+
+
 def test_pickled_whole_model_is_refused(tmp_path):
     path = tmp_path / "whole.pt"
     torch.save(tiny_model(), path)

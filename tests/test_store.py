@@ -90,6 +90,37 @@ def test_a_flipped_byte_in_any_kind_of_entry_gives_the_clean_site(clean, tmp_pat
     assert Store(cfg.cache).read(damaged) is not None, "the damaged entry was not made again"
 
 
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_folder_in_place_of_an_entry_of_any_kind_is_removed_and_the_entry_made(clean, tmp_path, kind, tiny_captures,
+                                                                                caplog):
+    cfg = copy_cache(clean, tmp_path)
+    store = Store(cfg.cache)
+    damaged = store.entries(kind)[0]
+    damaged.unlink()
+    (damaged / "inside").mkdir(parents=True)
+    if kind != "sites":
+        for archive in store.entries("sites"):
+            archive.unlink()  # render again, so that the damaged entry is read
+    with caplog.at_level("INFO", logger="mkdocs.plugins.gen.store"):
+        files = build.generate(cfg)
+    assert files == clean["files"], f"a folder in place of a {kind} entry changed the published files"
+    assert any("was a folder, not an entry" in r.getMessage() and str(damaged) in r.getMessage() for r in caplog.records)
+    assert damaged.is_file() and Store(cfg.cache).read(damaged) is not None, "the entry was not made again"
+
+
+def test_a_file_in_place_of_a_kind_folder_is_removed(clean, tmp_path, tiny_captures, caplog):
+    cfg = copy_cache(clean, tmp_path)
+    store = Store(cfg.cache)
+    for kind in ("sites", "figures"):
+        shutil.rmtree(store.root / kind)
+        (store.root / kind).write_text("not a folder\n")
+    with caplog.at_level("INFO", logger="mkdocs.plugins.gen.store"):
+        files = build.generate(cfg)
+    assert files == clean["files"]
+    assert sum("was a file, not the folder of entries" in r.getMessage() for r in caplog.records) == 2
+    assert (store.root / "sites").is_dir() and store.entries("sites")
+
+
 def test_pruning_removes_unused_entries_of_every_kind_and_keeps_those_in_use(clean, tmp_path, tiny_captures,
                                                                             monkeypatch):
     cfg = copy_cache(clean, tmp_path)

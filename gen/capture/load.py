@@ -106,12 +106,24 @@ def read_state_dict(path: Path, name: str = "CLIP") -> tuple[dict[str, torch.Ten
                  "the model is rebuilt from its tensors.", name, path, JIT_NOTE)
         state_dict = dict(archive.state_dict())
         del archive
-        return state_dict, "jit"
+        return _finite(state_dict, path, name), "jit"
     try:
         obj = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as err:
         raise LoadError(_unreadable(path, name, err, jit_error)) from err
-    return _unwrap(obj, path, name), "state_dict"
+    return _finite(_unwrap(obj, path, name), path, name), "state_dict"
+
+
+def _finite(state_dict: dict[str, torch.Tensor], path: Path, name: str) -> dict[str, torch.Tensor]:
+    """The state dict, if every floating-point tensor in it is finite: a NaN would only surface as a failing recipe
+    (or as 'nan' all over the pages of a fine-tuned comparison)."""
+    for key, tensor in state_dict.items():
+        if torch.is_tensor(tensor) and tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            bad = int((~torch.isfinite(tensor)).sum())
+            raise LoadError(f"The checkpoint {str(path)!r} for {name} holds non-finite values (NaN or infinity) in "
+                            f"{key!r}: {bad:,} of {tensor.numel():,}. The file is damaged, or it was saved after "
+                            f"training diverged; give a checkpoint saved before that, {RANDOM_FIX}.")
+    return state_dict
 
 
 def derive_arch(state_dict: Mapping[str, torch.Tensor]) -> archs.ArchConfig:
