@@ -72,40 +72,36 @@ def test_every_file_of_the_cache_is_an_entry_made_by_the_one_path_function(clean
         assert store.read(path) is not None, f"{path} does not match its seal"
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
-def test_a_flipped_byte_in_any_kind_of_entry_gives_the_clean_site(clean, tmp_path, kind, tiny_captures, caplog):
-    cfg = copy_cache(clean, tmp_path)
-    store = Store(cfg.cache)
-    damaged = store.entries(kind)[0]
-    data = bytearray(damaged.read_bytes())
+def _flip_last_byte(path):
+    data = bytearray(path.read_bytes())
     data[-1] ^= 0x01
-    damaged.write_bytes(bytes(data))
-    if kind != "sites":
-        for archive in store.entries("sites"):
-            archive.unlink()  # render again, so that the damaged entry is read
-    with caplog.at_level("INFO", logger="mkdocs.plugins.gen.store"):
-        files = build.generate(cfg)
-    assert files == clean["files"], f"a damaged {kind} entry changed the published files"
-    assert any("Repaired cache" in r.getMessage() and str(damaged) in r.getMessage() for r in caplog.records)
-    assert Store(cfg.cache).read(damaged) is not None, "the damaged entry was not made again"
+    path.write_bytes(bytes(data))
 
 
+def _make_a_folder(path):
+    path.unlink()
+    (path / "inside").mkdir(parents=True)
+
+
+DAMAGE = {"flipped byte": (_flip_last_byte, "Repaired cache"), "folder": (_make_a_folder, "was a folder, not an entry")}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
 @pytest.mark.parametrize("kind", sorted(KINDS))
-def test_a_folder_in_place_of_an_entry_of_any_kind_is_removed_and_the_entry_made(clean, tmp_path, kind, tiny_captures,
-                                                                                caplog):
+def test_a_damaged_entry_of_any_kind_gives_the_clean_site(clean, tmp_path, kind, damage, tiny_captures, caplog):
     cfg = copy_cache(clean, tmp_path)
     store = Store(cfg.cache)
     damaged = store.entries(kind)[0]
-    damaged.unlink()
-    (damaged / "inside").mkdir(parents=True)
+    spoil, logged = DAMAGE[damage]
+    spoil(damaged)
     if kind != "sites":
         for archive in store.entries("sites"):
             archive.unlink()  # render again, so that the damaged entry is read
     with caplog.at_level("INFO", logger="mkdocs.plugins.gen.store"):
         files = build.generate(cfg)
-    assert files == clean["files"], f"a folder in place of a {kind} entry changed the published files"
-    assert any("was a folder, not an entry" in r.getMessage() and str(damaged) in r.getMessage() for r in caplog.records)
-    assert damaged.is_file() and Store(cfg.cache).read(damaged) is not None, "the entry was not made again"
+    assert files == clean["files"], f"a damaged {kind} entry ({damage}) changed the published files"
+    assert any(logged in r.getMessage() and str(damaged) in r.getMessage() for r in caplog.records)
+    assert damaged.is_file() and Store(cfg.cache).read(damaged) is not None, "the damaged entry was not made again"
 
 
 def test_a_file_in_place_of_a_kind_folder_is_removed(clean, tmp_path, tiny_captures, caplog):
