@@ -77,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
             files = snapshot_files(cfg)
             write_tree(files, args.snapshot_out, "snapshots")
             print(f"wrote {len(cfg.all_models)} Snapshot(s) and the catalog to {args.snapshot_out}")
+    except KeyboardInterrupt:  # Ctrl-C: write_tree's staging folder is gone already, the output as it was
+        print("stopped (Ctrl-C): an output folder not yet complete was left as it was before", file=sys.stderr)
+        return 130
     except Exception as err:
         message = message_for(err)
         if message is None:

@@ -251,6 +251,13 @@ def load(extra: Mapping[str, Any] | None, base_dir: Path = ROOT, env: Mapping[st
                 f"extra.clip_docs.baseline {str(baseline)!r} does not exist; give a Snapshot file or a folder written "
                 f"by `python -m gen --snapshot-out DIR`, or remove the key."
             )
+        wanted = [f"{archs.slug(name)}.json" for name in cfg.models]
+        if baseline.is_dir() and not any((baseline / name).is_file() for name in wanted):
+            raise ConfigError(
+                f"extra.clip_docs.baseline {str(baseline)!r} holds no Snapshot of a documented model (looked for "
+                f"{', '.join(wanted)}); point it at a folder written by `python -m gen --snapshot-out DIR` for these "
+                f"models, or remove the key."
+            )
         cfg = replace(cfg, baseline=baseline)
     cfg = replace(cfg, snapshots=_snapshots(raw, env, path))
     cache = env.get("CLIP_DOCS_CACHE") or raw.get("cache")

@@ -100,6 +100,16 @@ def test_a_diff_pair_of_one_model_is_refused_before_capture(tmp_path):
     assert "extra.clip_docs.diffs compares RN50 with itself" in message and "two different models" in message
 
 
+def test_a_baseline_folder_without_a_snapshot_of_a_documented_model_is_refused(tmp_path):
+    (tmp_path / "earlier").mkdir()
+    (tmp_path / "earlier" / "rn101.json").write_text("{}")
+    with pytest.raises(ConfigError) as err:
+        config.load({"models": ["ViT-B/32", "RN50"], "baseline": "earlier"}, base_dir=tmp_path, env={})
+    message = one_line(err.value)
+    assert "holds no Snapshot of a documented model" in message and "vit-b-32.json, rn50.json" in message
+    assert "--snapshot-out" in message
+
+
 def test_unknown_key_names_the_known_ones(tmp_path):
     with pytest.raises(ConfigError) as err:
         config.load({"model": ["ViT-B/32"]}, base_dir=tmp_path, env={})
@@ -434,3 +444,29 @@ def test_out_at_a_folder_the_generator_did_not_write_deletes_nothing(tmp_path):
     assert_cli_error(proc, "--out", str(project), "did not write", "Give a new or empty folder")
     assert sorted(p.name for p in project.iterdir()) == [".git", "thesis.tex"]
     assert (project / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n"
+
+
+def test_ctrl_c_stops_with_one_line_and_leaves_the_output(tmp_path):
+    """SIGINT while capturing: no KeyboardInterrupt traceback, exit 130, the earlier --out untouched."""
+    import signal
+    import subprocess
+
+    out = earlier_out(tmp_path, "earlier\n")
+    yml = write_mkdocs_yml(tmp_path, {"weights": "random", "models": ["ViT-B/32"], "compare": [], "diffs": [],
+                                      "jobs": 1})
+    env = env_without_clip_docs(CLIP_DOCS_CACHE=str(tmp_path / "cache"))
+    proc = subprocess.Popen([sys.executable, "-m", "gen", "--config", str(yml), "--out", str(out)], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in proc.stderr:  # wait until the capture runs
+        seen.append(line)
+        if "Capturing ViT-B/32" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    _, rest = proc.communicate(timeout=120)
+    err = "".join(seen) + rest
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.strip().splitlines()[-1] == "stopped (Ctrl-C): an output folder not yet complete was left as it was before"
+    assert sorted(p.name for p in out.iterdir()) == [OUTPUT_MARKER, "keep.md"]
+    assert [p.name for p in tmp_path.iterdir() if ".staging" in p.name] == []
