@@ -1,6 +1,7 @@
 """The one Jinja environment: StrictUndefined, the project's filters, templates/ as the loader root."""
 from __future__ import annotations
 
+import html
 import math
 import re
 import sys
@@ -80,6 +81,12 @@ def indent(text: str, width: int = 4) -> str:
     return "\n".join(pad + line if line else line for line in text.splitlines())
 
 
+def literal(text: str) -> str:
+    """Text a user configured (a caption, a prompt, a file name) as Markdown that shows it as it is, in prose or in a
+    table cell: HTML's & < > and the characters Markdown reads (emphasis, links, code, table pipes) escaped."""
+    return re.sub(r"([\\`*_\[\]|])", r"\\\1", html.escape(str(text), quote=False))
+
+
 def fence(text: str, lang: str = "text", title: str | None = None) -> str:
     """A code fence long enough never to collide with backticks in the text."""
     ticks = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", text)), default=0))
@@ -133,7 +140,7 @@ def make_env(store=None) -> jinja2.Environment:
         comment_end_string="##}",
     )
     env.filters.update(num=num, shape=shape, access=access, anchor=anchor, pct=pct, sci=sci, bound=bound,
-                       fixed=fixed, indent_by=indent, fence=fence, ln=ln, bibtex=latex_escape,
+                       fixed=fixed, indent_by=indent, fence=fence, literal=literal, ln=ln, bibtex=latex_escape,
                        page_url=page_url, step_of=step_of)
     env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
     from gen.quoted import quoted

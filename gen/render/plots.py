@@ -85,7 +85,7 @@ def pca(s: Snapshot) -> dict[str, bytes]:
         fig, ax = plt.subplots(figsize=(WIDTH * 0.8, 4 + 0.22 * len(points)), layout="constrained")
         for i, (point, kind, label) in enumerate(zip(points, kinds, labels)):
             ax.scatter([point[0]], [point[1]], marker="o" if kind == "image" else "s", s=60,
-                       color=colours(i % colours.N), edgecolor="black", linewidth=0.6, label=f"{kind}: {label}")
+                       color=colours(i % colours.N), edgecolor="black", linewidth=0.6, label=as_written(f"{kind}: {label}"))
         ev = result["explained"]
         ax.set_xlabel(f"PC 1 ({ev[0]:.1%} of variance)")
         ax.set_ylabel(f"PC 2 ({ev[1]:.1%} of variance)")
@@ -121,9 +121,14 @@ def gelu(s: Snapshot) -> dict[str, bytes]:
 SPECIAL = {"<|startoftext|>": "<SOT>", "<|endoftext|>": "<EOT>"}
 
 
+def as_written(text: str) -> str:
+    """A caption or prompt shown as written: matplotlib reads the text between two `$` as mathematics."""
+    return text.replace("$", r"\$")
+
+
 def piece_label(piece: str) -> str:
     """A BPE vocabulary entry as a tick label: special tokens shortened, the end-of-word mark dropped."""
-    return SPECIAL.get(piece, piece.replace("</w>", ""))
+    return as_written(SPECIAL.get(piece, piece.replace("</w>", "")))
 
 
 def sample_crop(s: Snapshot):
@@ -232,7 +237,7 @@ def attention_text(s: Snapshot) -> dict[str, bytes]:
             ax.set_yticks(range(0, heads, step), [f"head {h}" for h in range(0, heads, step)])
             for side in ("top", "right"):
                 ax.spines[side].set_visible(False)
-            ax.set_title(f"“{p['prompt']}”: EOT at position {p['eot']}", loc="left")
+            ax.set_title(f"“{as_written(p['prompt'])}”: EOT at position {p['eot']}", loc="left")
         fig.colorbar(shown, ax=axes, shrink=0.6, aspect=30, label="attention weight")
         fig.suptitle(f"{s.model.name}: attention of the end-of-text token in {r['block']}\n"
                      f"({s.weights.mode} weights{'' if numbers else '; the numbers are in the CSV'})")
