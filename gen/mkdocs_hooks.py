@@ -117,9 +117,13 @@ def on_post_build(config, **kwargs) -> None:
 
 @event_priority(-100)  # last: other plugins see the original error first
 def on_build_error(error, **kwargs) -> None:
+    target = STAGING.target
     _drop_staging()
     if isinstance(error, OSError):  # MkDocs' own writing failed (a full disk, say): one message, no traceback
-        raise PluginError(message_for(error)) from None
+        if target is None:
+            raise PluginError(message_for(error)) from None
+        # a failed write() names no file: name the site folder, which is left as it was
+        raise PluginError(os_error(error, f"writing the site for {str(target)!r} (left as it was)", SITE_FIX)) from None
 
 
 def on_shutdown(**kwargs) -> None:

@@ -57,7 +57,7 @@ def plan(cfg: Config, name: str, store: Store) -> WeightsPlan:
         return WeightsPlan(name, "random", None, None, cfg.seed)
     if path.is_file():
         return _pretrained(cfg, name, path, store)
-    if cfg.weights == "pretrained":
+    if cfg.weights == "pretrained" or name in cfg.checkpoints:  # a file named in the configuration must be there
         if name in cfg.checkpoints or path.exists():
             what = "is not a file" if path.exists() else "does not exist"
             raise LoadError(

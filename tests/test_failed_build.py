@@ -212,3 +212,21 @@ def test_killed_build_leaves_no_second_process(tmp_path):
         time.sleep(0.1)
     assert [pid for pid in helpers if alive(pid)] == [], "processes of the killed build are still running"
     assert snapshot_of(tmp_path / "cache") == files_at_kill, "the second process wrote after the build was killed"
+
+
+def test_a_full_disk_while_mkdocs_writes_names_the_site_folder(tmp_path):
+    """MkDocs' own write() fails with an OSError that names no file: the message names the site folder instead."""
+    import errno
+
+    from mkdocs.exceptions import PluginError
+
+    from gen import mkdocs_hooks
+
+    target, staging = tmp_path / "site", tmp_path / ".site.1.x.staging"
+    staging.mkdir()
+    mkdocs_hooks.STAGING.target, mkdocs_hooks.STAGING.folder = target, staging
+    with pytest.raises(PluginError) as err:
+        mkdocs_hooks.on_build_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+    message = str(err.value)
+    assert str(target) in message and "left as it was" in message and "No space left on device" in message
+    assert "free space" in message and not staging.exists()

@@ -464,6 +464,12 @@ def test_pretrained_with_a_missing_local_checkpoint_does_not_download(tmp_path):
         plan_of(cfg_for(tmp_path, "pretrained", checkpoints={"ViT-B/32": missing}), "ViT-B/32")
 
 
+def test_auto_with_a_named_checkpoint_missing_stops_instead_of_documenting_random_weights(tmp_path, caplog):
+    missing = tmp_path / "mine.pt"
+    with pytest.raises(LoadError, match=f"{str(missing)!r} does not exist.*CLIP_DOCS_WEIGHTS=random"):
+        plan_of(cfg_for(tmp_path, "auto", checkpoints={"ViT-B/32": missing}), "ViT-B/32")
+
+
 def test_auto_never_downloads(tmp_path, caplog):
     caplog.set_level(logging.WARNING, logger=WEIGHTS_LOG)
     plan = plan_of(cfg_for(tmp_path, "auto", seed=5), "ViT-B/32")
