@@ -114,7 +114,8 @@ def _check_models(names: list[str], key: str, allow_empty: bool = False) -> tupl
 def _check_image(path: Path, key: str) -> Path:
     """The image must decode completely: verify() alone passes a JPEG whose end is missing."""
     if not path.is_file():
-        raise ConfigError(f"Sample image {str(path)!r} in {key} does not exist; give the path of a JPEG or PNG file.")
+        state = "is a folder" if path.is_dir() else "does not exist"
+        raise ConfigError(f"Sample image {str(path)!r} in {key} {state}; give the path of a JPEG or PNG file.")
     from PIL import Image
 
     try:

@@ -25,7 +25,10 @@ def _pairs(samples: Any, resolve: Callable[[Any], Path]) -> tuple[list[Path], li
         if not isinstance(pair, Mapping) or set(pair) != {"image", "caption"}:
             raise ConfigError(f"{KEY}.samples[{i}] is {pair!r}; give exactly the keys image and caption ({EXAMPLE}).")
         caption = pair["caption"]
-        if not isinstance(caption, str) or not caption.strip():
+        if not isinstance(caption, str):
+            raise ConfigError(f"{KEY}.samples[{i}] ({pair['image']}) has the caption {caption!r}, which YAML read as "
+                              f"{type(caption).__name__}, not text; put it in quotes, e.g. caption: \"{caption}\".")
+        if not caption.strip():
             raise ConfigError(f"{KEY}.samples[{i}] ({pair['image']}) has an empty caption; write what the image "
                               f"shows, e.g. caption: a photo of a hand.")
         images.append(resolve(pair["image"]))

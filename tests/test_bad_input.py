@@ -151,6 +151,17 @@ def test_missing_sample_image(tmp_path):
     assert "does not exist" in message and "JPEG or PNG" in message
 
 
+def test_sample_image_that_is_a_folder_and_a_caption_that_is_a_number(tmp_path):
+    (tmp_path / "photos").mkdir()
+    with pytest.raises(ConfigError) as err:
+        config.load({"images": ["photos"]}, base_dir=tmp_path, env={})
+    assert "'" + str(tmp_path / "photos") + "' in extra.clip_docs.images is a folder" in one_line(err.value)
+    with pytest.raises(ConfigError) as err:
+        config.load({"samples": [{"image": "photos/a.jpg", "caption": 42}]}, base_dir=tmp_path, env={})
+    message = one_line(err.value)
+    assert "has the caption 42, which YAML read as int, not text" in message and 'caption: "42"' in message
+
+
 def test_sample_image_that_is_not_an_image(tmp_path):
     fake = tmp_path / "x.jpg"
     fake.write_text("this is not a JPEG\n")
