@@ -82,8 +82,8 @@ def indent(text: str, width: int = 4) -> str:
 
 
 def literal(text: str) -> str:
-    """Text a user configured (a caption, a prompt, a file name) as Markdown that shows it as it is, in prose or in a
-    table cell: HTML's & < > and the characters Markdown reads (emphasis, links, code, table pipes) escaped."""
+    """Text a user configured (a caption, a prompt) as Markdown that shows it as it is, in prose or in a table
+    cell: HTML's & < > and the characters Markdown reads (emphasis, links, code, table pipes) escaped."""
     return re.sub(r"([\\`*_\[\]|])", r"\\\1", html.escape(str(text), quote=False))
 
 
