@@ -17,6 +17,7 @@ def test_vision_vs_text_gives_a_resnet_the_whole_text_encoder_as_the_other_pages
     shown = f"{summed:,}"
     page = files["models/tiny-rn/vision-vs-text/index.md"].decode("utf-8")
     row = next(line for line in page.splitlines() if line.startswith("| parameters |"))
-    assert re.search(rf"\| {re.escape(shown)} \(the whole text encoder\), [\d,]+ of them in the blocks \|", row), row
+    assert re.search(rf"\| {re.escape(shown)} \(the whole text encoder, as \[counted on the parameters page\]"
+                     rf"\(\.\./parameters/index\.md#total-text_encoder\)\), [\d,]+ of them in `model.transformer` \|", row), row
     assert f"| {shown} |" in files["models/tiny-rn/parameters/index.md"].decode("utf-8")
     assert shown in files["models/tiny-rn/text/index.md"].decode("utf-8")
