@@ -94,13 +94,19 @@ def snapshot_files(cfg: Config) -> dict[str, bytes]:
     return snapshot_folder.files(cfg, snaps, variants)
 
 
+_CATALOGS: dict[str, object] = {}  # entry name (its key: versions and code) -> the catalog this process captured
+
+
 def capture_catalog(store: Store, path: Path):
-    """Architecture facts of all nine variants (meta device), stored at `path`; may run in a second process."""
+    """Architecture facts of all nine variants (meta device), stored at `path`; may run in a second process.
+    Captured once per process and key: another cache folder (or a damaged entry) gets the same catalog again."""
     from gen.capture.catalog import take_catalog
     from gen.snapshot import SCHEMA, Catalog
 
-    log.info("Capturing the architecture catalog of all variants")
-    found = Catalog(SCHEMA, take_catalog())
+    found = _CATALOGS.get(path.name)
+    if found is None:
+        log.info("Capturing the architecture catalog of all variants")
+        found = _CATALOGS[path.name] = Catalog(SCHEMA, take_catalog())
     cache.write(store, path, found)
     return found
 

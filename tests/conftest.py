@@ -59,6 +59,12 @@ def tiny_files(tiny_cfg, tiny_snapshot):
     return render_tiny(tiny_cfg, normalise(tiny_snapshot))
 
 
+@pytest.fixture(scope="session")
+def tiny_resnet_files(resnet_cfg, tiny_resnet_snapshot):
+    """Every generated file of the tiny ResNet's site, rendered once like tiny_files."""
+    return render_tiny(resnet_cfg, normalise(tiny_resnet_snapshot))
+
+
 @pytest.fixture
 def fake_capture(monkeypatch, tiny_snapshot):
     """Stands in for gen.capture.take_snapshot (build.snapshots imports it lazily) and records its calls."""

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import re
 
-from helpers import normalise, render_tiny
-
 PARTS = ("token_embedding", "positional_embedding", "transformer", "ln_final", "text_projection")
 
 
-def test_vision_vs_text_gives_a_resnet_the_whole_text_encoder_as_the_other_pages_do(resnet_cfg, tiny_resnet_snapshot):
-    s = normalise(tiny_resnet_snapshot)
-    files = render_tiny(resnet_cfg, s)
+def test_vision_vs_text_gives_a_resnet_the_whole_text_encoder_as_the_other_pages_do(tiny_resnet_files,
+                                                                                    tiny_resnet_snapshot):
+    s, files = tiny_resnet_snapshot, tiny_resnet_files
     # independent of the parameter_count recipe: the ledger's tensors whose name starts with a text part
     summed = sum(p.count for p in s.parameters if p.name.split(".")[0] in PARTS)
     assert summed == s.recipe("parameter_count").result["counts"]["text_encoder"]["total"]
