@@ -203,3 +203,19 @@ def mkdocs_build(root: Path, *python_flags: str, tool: str = "properdocs", site:
     proc = run([*python_flags, "-m", tool, "build", "--strict", "-f", str(REPO / "mkdocs.yml"),
                 "-d", str(root / site)], env, timeout=600)
     return proc, time.monotonic() - started
+
+
+def earlier_output(out: Path, files: dict[str, bytes] | None = None, kind: str = "markdown") -> Path:
+    """A folder as an earlier `python -m gen --out` (or --snapshot-out, kind "snapshots") left it."""
+    from gen.build import write_tree
+
+    write_tree(files or {"stale.md": b"from an older build"}, out, kind)
+    return out
+
+
+def project_folder(root: Path) -> Path:
+    """A folder the generator did not write: a project with its history and a thesis in it."""
+    (root / ".git").mkdir(parents=True)
+    (root / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (root / "thesis.tex").write_text("\\documentclass{article}\n")
+    return root

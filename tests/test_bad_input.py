@@ -17,7 +17,7 @@ from gen.errors import CacheError, ConfigError, RenderError
 from gen.render import env as render_env
 from gen.store import Store
 from gen.render import site
-from helpers import REPO, env_without_clip_docs, normalise, run, tiny_extra
+from helpers import REPO, earlier_output, env_without_clip_docs, normalise, project_folder, run, tiny_extra
 
 
 def one_line(err: BaseException) -> str:
@@ -38,13 +38,6 @@ def run_cli(tmp_path: Path, clip_docs: dict, out: Path, path_env: str | None = N
     if path_env is not None:
         environ["PATH"] = path_env
     return run(["-m", "gen", "--config", str(cfg), "--out", str(out)], environ, timeout=120)
-
-
-def earlier_out(tmp_path: Path, text: str) -> Path:
-    """The --out folder an earlier `python -m gen --out` left, holding keep.md."""
-    out = tmp_path / "out"
-    build.write_tree({"keep.md": text.encode()}, out)
-    return out
 
 
 def assert_cli_error(proc, *needles: str) -> str:
@@ -201,7 +194,7 @@ def path_without_dot() -> str:
 
 
 def test_missing_dot_says_how_to_install_graphviz(tmp_path):
-    out = earlier_out(tmp_path, "an earlier build\n")
+    out = earlier_output(tmp_path / "out", {"keep.md": b"an earlier build\n"})
     proc = run_cli(tmp_path, {"weights": "random", "compare": []}, out, path_env=path_without_dot())
     assert_cli_error(proc, "`dot`", "Graphviz", "apt-get install graphviz")
     assert sorted(p.name for p in out.iterdir()) == [OUTPUT_MARKER, "keep.md"], "the existing --out folder was changed"
@@ -346,7 +339,7 @@ def test_cache_path_that_is_a_file_fails_before_capture(tmp_path, fake_capture):
 def test_cache_path_that_is_a_file_via_cli(tmp_path):
     blocker = tmp_path / "cache"
     blocker.write_text("not a folder\n")
-    out = earlier_out(tmp_path, "earlier\n")
+    out = earlier_output(tmp_path / "out", {"keep.md": b"earlier\n"})
     proc = run_cli(tmp_path, {"weights": "random"}, out)  # run_cli points CLIP_DOCS_CACHE at tmp_path/cache
     assert_cli_error(proc, str(blocker), "is a file, not a folder", "CLIP_DOCS_CACHE")
     assert sorted(p.name for p in out.iterdir()) == [OUTPUT_MARKER, "keep.md"]
@@ -398,7 +391,7 @@ def test_full_disk_while_writing_the_output_keeps_the_old_one(tmp_path, fake_cap
     """`python -m gen` in this process: the disk fills after the staging folder is made and half written."""
     from gen.__main__ import main
 
-    out = earlier_out(tmp_path, "earlier\n")
+    out = earlier_output(tmp_path / "out", {"keep.md": b"earlier\n"})
     yml = write_mkdocs_yml(tmp_path, tiny_extra(tmp_path / "cache", jobs=1))
     real = Path.write_bytes
     written = []
@@ -447,10 +440,7 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 def test_out_at_a_folder_the_generator_did_not_write_deletes_nothing(tmp_path):
     """`python -m gen --out .` in a project once replaced the project, .git included."""
-    project = tmp_path / "project"
-    (project / ".git").mkdir(parents=True)
-    (project / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
-    (project / "thesis.tex").write_text("\\documentclass{article}\n")
+    project = project_folder(tmp_path / "project")
     proc = run_cli(tmp_path, {"weights": "random"}, project)
     assert_cli_error(proc, "--out", str(project), "did not write", "Give a new or empty folder")
     assert sorted(p.name for p in project.iterdir()) == [".git", "thesis.tex"]
@@ -462,7 +452,7 @@ def test_ctrl_c_stops_with_one_line_and_leaves_the_output(tmp_path):
     import signal
     import subprocess
 
-    out = earlier_out(tmp_path, "earlier\n")
+    out = earlier_output(tmp_path / "out", {"keep.md": b"earlier\n"})
     yml = write_mkdocs_yml(tmp_path, {"weights": "random", "models": ["ViT-B/32"], "compare": [], "diffs": [],
                                       "jobs": 1})
     env = env_without_clip_docs(CLIP_DOCS_CACHE=str(tmp_path / "cache"))

@@ -5,12 +5,7 @@ import pytest
 
 from gen.build import OUTPUT_MARKER, check_output, check_outputs, write_tree
 from gen.errors import OutputError
-
-
-def earlier_output(out, kind="markdown"):
-    """A folder as an earlier `python -m gen --out` (or --snapshot-out) left it."""
-    write_tree({"stale.md": b"from an older build"}, out, kind)
-    return out
+from helpers import earlier_output, project_folder
 
 
 def test_replaces_the_folder_whole(tmp_path):
@@ -46,17 +41,9 @@ def test_the_markdown_tree_includes_the_pages_written_by_hand(tiny_snapshot):
     assert written_by_hand and all(path in hand for path in written_by_hand)
 
 
-def _project(root):
-    """A folder the generator did not write: a project with its history and a thesis in it."""
-    (root / ".git").mkdir(parents=True)
-    (root / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
-    (root / "thesis.tex").write_text("\\documentclass{article}\n")
-    return root
-
-
 @pytest.mark.parametrize("kind,flag", [("markdown", "--out"), ("snapshots", "--snapshot-out")])
 def test_a_folder_the_generator_did_not_write_is_refused_and_left_alone(tmp_path, kind, flag):
-    project = _project(tmp_path / "project")
+    project = project_folder(tmp_path / "project")
     with pytest.raises(OutputError) as err:
         check_output(project, kind)
     message = str(err.value)
@@ -69,11 +56,11 @@ def test_empty_new_and_earlier_folders_of_the_same_kind_are_accepted(tmp_path):
     check_output(tmp_path / "empty", "markdown")
     check_output(tmp_path / "new", "markdown")
     check_output(earlier_output(tmp_path / "md"), "markdown")
-    check_output(earlier_output(tmp_path / "snaps", "snapshots"), "snapshots")
+    check_output(earlier_output(tmp_path / "snaps", kind="snapshots"), "snapshots")
 
 
 def test_a_snapshot_folder_is_not_taken_for_a_markdown_one(tmp_path):
-    snaps = earlier_output(tmp_path / "snaps", "snapshots")
+    snaps = earlier_output(tmp_path / "snaps", kind="snapshots")
     with pytest.raises(OutputError, match="--out .*did not write"):
         check_output(snaps, "markdown")
 

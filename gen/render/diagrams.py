@@ -226,7 +226,7 @@ def parameters(s: Snapshot, page: str, where) -> str:
     def share(n: int) -> str:
         return f"{num(n)} ({pct(n, total, 1)})"  # a tiny share reads "<0.1%", as in the tables, not "0.0%"
 
-    root = g.node(f"{s.model.name}\n{total:,} parameters", "io", href(page, *where("")))
+    root = g.node(f"{s.model.name}\n{num(total)} parameters", "io", href(page, *where("")))
     for child in records[""].children:
         m = records[child]
         nid = g.node(f"{child}\n{m.kind}\n{share(m.total_params)}", "", href(page, *where(child)), child)
